@@ -1,0 +1,66 @@
+"""What every extractor takes and returns.
+
+An extractor is a module with one function::
+
+    def extract(source: SourceFile) -> Extraction
+
+It never raises on bad input: whatever it cannot read becomes a
+:class:`Problem` (with the best line and column it knows) and it returns the
+records it could still make. Records are plain dicts following
+``engine.model`` (``path``, ``line``, ``column``, ``end_line``, ``end_column``
+and the record type's fields).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A repo file handed to an extractor.
+
+    ``path`` is relative to the repo root with ``/`` separators; ``text`` is
+    the decoded content (UTF-8, BOM removed, line endings kept as written).
+    ``bootstrap`` is true for flakes that bootstrap runners or CI.
+    """
+
+    path: str
+    text: str
+    kind: str
+    bootstrap: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something an extractor could not read: reported as a ``parse-error`` finding."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class Extraction:
+    records: dict[str, list[Record]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, collection: str, record: Record) -> None:
+        self.records.setdefault(collection, []).append(record)
+
+
+def position(
+    path: str, line: int, column: int, end_line: int | None = None, end_column: int | None = None
+) -> Record:
+    """The five position fields every record carries."""
+    return {
+        "path": path,
+        "line": line,
+        "column": column,
+        "end_line": line if end_line is None else end_line,
+        "end_column": column if end_column is None else end_column,
+    }

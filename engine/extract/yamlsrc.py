@@ -1,0 +1,193 @@
+"""YAML with positions: PyYAML's composer (libyaml when available) turned into
+:class:`Node` trees that remember where every key and value stands.
+
+Scalars resolve with YAML 1.2 core rules (``on``/``yes``/``no`` stay strings,
+as GitHub Actions reads them). Duplicate keys and alias expansion beyond a
+budget ("billion laughs") are reported, never followed blindly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml missing
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_NODES = 200_000
+MAX_DEPTH = 200
+
+_INT = re.compile(r"[-+]?[0-9]+$")
+_HEX = re.compile(r"0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_SPECIAL_FLOAT = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf")}
+
+
+class YamlError(Exception):
+    """A YAML file that cannot be read; ``line``/``column`` are 1-based."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class Node:
+    """A YAML value with its source span (1-based lines and columns).
+
+    ``value`` is a str/int/float/bool/None for scalars, a list of Nodes for
+    sequences, and a dict of str to Node for mappings. ``key_line`` and
+    ``key_column`` locate the mapping key that holds this node, if any.
+    """
+
+    value: Any
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    key_line: int = 0
+    key_column: int = 0
+    duplicates: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_seq(self) -> bool:
+        return isinstance(self.value, list)
+
+    def get(self, key: str) -> Node | None:
+        return self.value.get(key) if isinstance(self.value, dict) else None
+
+    def text(self, key: str, default: str = "") -> str:
+        """The scalar under ``key`` as a string (``default`` when absent or not a scalar)."""
+        node = self.get(key)
+        if node is None or isinstance(node.value, dict | list) or node.value is None:
+            return default
+        value = node.value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    def plain(self) -> Any:
+        """The value as plain Python data (no positions)."""
+        if isinstance(self.value, dict):
+            return {k: v.plain() for k, v in self.value.items()}
+        if isinstance(self.value, list):
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    text = node.value
+    if node.style or node.tag == "tag:yaml.org,2002:str":
+        return text  # quoted or block scalars are strings
+    if node.tag not in (
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:null",
+    ):
+        return text
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("", "~", "null"):
+        return None
+    if _INT.match(text):
+        return int(text, 10)
+    if _HEX.match(text):
+        return int(text, 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if low in _SPECIAL_FLOAT:
+        return _SPECIAL_FLOAT[low]
+    return text
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Node:
+        self.count += 1
+        start, end = node.start_mark, node.end_mark
+        if self.count > MAX_NODES:
+            raise YamlError(
+                f"more than {MAX_NODES} values after expanding aliases (an alias bomb?)",
+                start.line + 1,
+                start.column + 1,
+            )
+        if depth > MAX_DEPTH:
+            raise YamlError(
+                f"nested deeper than {MAX_DEPTH} levels", start.line + 1, start.column + 1
+            )
+        out = Node(None, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        if isinstance(node, yaml.ScalarNode):
+            out.value = _scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            out.value = [self.build(item, depth + 1) for item in node.value]
+        elif isinstance(node, yaml.MappingNode):
+            mapping: dict[str, Node] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    merged = self.build(value_node, depth + 1)
+                    sources = merged.value if isinstance(merged.value, list) else [merged]
+                    for source in sources:
+                        if isinstance(source.value, dict):
+                            for k, v in source.value.items():
+                                mapping.setdefault(k, v)
+                    continue
+                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+                child = self.build(value_node, depth + 1)
+                child.key_line = key_node.start_mark.line + 1
+                child.key_column = key_node.start_mark.column + 1
+                if key in mapping:
+                    out.duplicates.append((key, child.key_line, child.key_column))
+                mapping[key] = child
+            out.value = mapping
+        return out
+
+
+def load(text: str) -> list[Node]:
+    """Parse every document of a YAML stream into Node trees.
+
+    Raises :class:`YamlError` with a 1-based position on malformed YAML,
+    alias bombs, or nesting deeper than ``MAX_DEPTH``.
+    """
+    builder = _Builder()
+    documents: list[Node] = []
+    try:
+        for doc in yaml.compose_all(text, Loader=_Loader):
+            if doc is not None:
+                documents.append(builder.build(doc))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "malformed YAML"
+        raise YamlError(message, line, column) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(str(exc).splitlines()[0] or "malformed YAML", 1, 1) from None
+    except RecursionError:
+        raise YamlError(f"nested deeper than {MAX_DEPTH} levels", 1, 1) from None
+    return documents
+
+
+def duplicate_keys(node: Node) -> list[tuple[str, int, int]]:
+    """Every duplicate mapping key in the tree, as (key, line, column)."""
+    found = list(node.duplicates)
+    if isinstance(node.value, dict):
+        for child in node.value.values():
+            found.extend(duplicate_keys(child))
+    elif isinstance(node.value, list):
+        for child in node.value:
+            found.extend(duplicate_keys(child))
+    return found

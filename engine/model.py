@@ -1,0 +1,285 @@
+"""The input model: the record types extractors produce and policies range over.
+
+Every collection a policy can name (``sentences``, ``steps``, ``bazelrc`` ...)
+is a list of plain JSON-able dicts whose fields are declared here. The DSL's
+semantic pass type-checks field access against these declarations, the
+extractors must produce exactly these fields, and the compiler relies on them.
+
+Conventions every record follows:
+- ``path`` is the file path relative to the repo root, with ``/`` separators.
+- ``line``/``column``/``end_line``/``end_column`` are 1-based; columns count
+  Unicode code points; the end column is exclusive.
+- Fields whose name starts with ``_`` are private to Python (source maps,
+  parsed originals); they are never sent to Rego and policies cannot name them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Type:
+    """A value type in the input model.
+
+    ``kind`` is one of ``str``, ``num``, ``bool``, ``any``, ``list``, ``map``
+    or ``record``. Lists and maps carry their element type in ``of``; records
+    name their :class:`RecordType` in ``record``.
+    """
+
+    kind: str
+    of: Type | None = None
+    record: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind in ("list", "map"):
+            return f"{self.kind}[{self.of}]"
+        if self.kind == "record":
+            return str(self.record)
+        return self.kind
+
+
+STR = Type("str")
+NUM = Type("num")
+BOOL = Type("bool")
+ANY = Type("any")
+
+
+def list_of(t: Type) -> Type:
+    return Type("list", of=t)
+
+
+def map_of(t: Type) -> Type:
+    return Type("map", of=t)
+
+
+def rec(name: str) -> Type:
+    return Type("record", record=name)
+
+
+POSITION = {
+    "path": STR,
+    "line": NUM,
+    "column": NUM,
+    "end_line": NUM,
+    "end_column": NUM,
+}
+
+
+@dataclass(frozen=True)
+class RecordType:
+    name: str
+    doc: str
+    fields: dict[str, Type] = field(default_factory=dict)
+
+
+def _record(name: str, doc: str, fields: dict[str, Type], positioned: bool = True) -> RecordType:
+    merged = {**POSITION, **fields} if positioned else dict(fields)
+    return RecordType(name, doc, merged)
+
+
+RECORD_TYPES: dict[str, RecordType] = {
+    t.name: t
+    for t in [
+        _record(
+            "File",
+            "A file of the repo that proofgate looked at.",
+            {"kind": STR, "name": STR, "dir": STR},
+        ),
+        _record(
+            "Sentence",
+            "A sentence of prose in a Markdown file (headings, paragraphs, list "
+            "items, table cells, block quotes); inline code is replaced by its text "
+            "only when `code` is true.",
+            {
+                "text": STR,
+                "block": STR,  # heading | paragraph | list_item | table_cell | blockquote
+                "heading": STR,  # the heading path joined with " > "
+                "headings": list_of(STR),
+                "table_header": STR,  # for table cells: the column's header text
+                "in_blockquote": BOOL,
+            },
+        ),
+        _record(
+            "Code",
+            "A fenced, indented or inline code span in a Markdown file.",
+            {"kind": STR, "lang": STR, "text": STR, "heading": STR},
+        ),
+        _record(
+            "Document",
+            "One Markdown file: its title and parsed front matter.",
+            {"title": STR, "front_matter": map_of(ANY)},
+        ),
+        _record(
+            "Html",
+            "An HTML comment or tag in a Markdown file (for markers and switches).",
+            {"text": STR},
+        ),
+        _record(
+            "Workflow",
+            "A GitHub Actions workflow file or composite action.",
+            {
+                "kind": STR,  # workflow | action
+                "name": STR,
+                "triggers": list_of(STR),
+                "branches": list_of(STR),  # push branches, if any
+                "tags": list_of(STR),  # push tags, if any
+                "jobs": list_of(rec("Job")),
+                "steps": list_of(rec("Step")),  # composite action steps
+            },
+        ),
+        _record(
+            "Job",
+            "A job of a workflow.",
+            {
+                "workflow": STR,
+                "triggers": list_of(STR),
+                "id": STR,
+                "name": STR,
+                "runs_on": list_of(STR),  # labels, normalized from string/list/group form
+                "runs_on_group": STR,
+                "if": STR,
+                "continue_on_error": BOOL,
+                "uses": STR,  # reusable workflow call
+                "steps": list_of(rec("Step")),
+            },
+        ),
+        _record(
+            "Step",
+            "A step of a job or of a composite action.",
+            {
+                "workflow": STR,
+                "triggers": list_of(STR),
+                "job": STR,
+                "index": NUM,
+                "id": STR,
+                "name": STR,
+                "uses": STR,
+                "run": STR,
+                "with": map_of(STR),
+                "env": map_of(STR),
+                "if": STR,
+                "continue_on_error": BOOL,
+            },
+        ),
+        _record(
+            "BazelOption",
+            "One option of a .bazelrc line (`build:ci --remote_cache=grpcs://...`).",
+            {
+                "kind": STR,  # option | import | try-import
+                "command": STR,  # build, test, common, ...
+                "config": STR,  # "" when the line has no :config
+                "flag": STR,  # --remote_cache (with a leading --), "" for imports
+                "value": STR,  # the flag's value, or the imported path
+                "text": STR,  # the option as written
+            },
+        ),
+        _record(
+            "NixSetting",
+            "A nix.conf setting, or a flake's nixConfig attribute.",
+            {"source": STR, "key": STR, "value": STR, "values": list_of(STR)},
+        ),
+        _record(
+            "FlakeInput",
+            "A flake input from flake.nix or a node of flake.lock.",
+            {
+                "source": STR,  # flake.nix | flake.lock
+                "name": STR,
+                "url": STR,
+                "type": STR,
+                "bootstrap": BOOL,  # the flake is used to bootstrap runners/CI
+            },
+        ),
+        _record(
+            "ConfigValue",
+            "A scalar in a YAML, JSON or TOML file, with its dotted key path.",
+            {"format": STR, "key": STR, "value": ANY},
+        ),
+        _record(
+            "Proof",
+            "A named proof surface of a runner class or forge in the ledger.",
+            {
+                "surface": STR,
+                "evidence": STR,
+                "evidence_kind": STR,  # path | url | missing | invalid
+                "evidence_exists": BOOL,
+                "verified": STR,  # ISO date, "" if absent
+                "age_days": NUM,  # -1 if no date
+            },
+        ),
+        _record(
+            "RunnerClass",
+            "A runner class of the ledger's proof matrix.",
+            {
+                "name": STR,
+                "index": NUM,
+                "state": STR,
+                "labels": list_of(STR),
+                "proofs": list_of(rec("Proof")),
+            },
+        ),
+        _record(
+            "Forge",
+            "A forge (github-org, github-user, gitlab, ...) of the ledger.",
+            {
+                "name": STR,
+                "index": NUM,
+                "state": STR,
+                "proofs": list_of(rec("Proof")),
+                "surfaces": list_of(STR),  # distinct proof surfaces
+            },
+        ),
+        _record(
+            "Tranche",
+            "A cache-first dogfood tranche of the ledger.",
+            {"name": STR, "repos": list_of(STR)},
+        ),
+        _record(
+            "Ledger",
+            "The proof ledger (proofs.yaml).",
+            {
+                "present": BOOL,
+                "repo": STR,
+                "baseline": STR,
+                "primary_forge": STR,
+                "freshness_days": NUM,
+                "runner_classes": map_of(rec("RunnerClass")),
+                "forges": map_of(rec("Forge")),
+                "tranches": map_of(rec("Tranche")),
+                "bootstrap_flakes": list_of(STR),
+                "endpoints": map_of(list_of(STR)),  # attic / bazel / flakehub host names
+            },
+        ),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    record: str
+    kinds: tuple[str, ...]  # file kinds whose extractors produce it ("ledger" for ledger data)
+
+
+COLLECTIONS: dict[str, Collection] = {
+    c.name: c
+    for c in [
+        Collection("files", "File", ("*",)),
+        Collection("sentences", "Sentence", ("markdown",)),
+        Collection("code", "Code", ("markdown",)),
+        Collection("documents", "Document", ("markdown",)),
+        Collection("html", "Html", ("markdown",)),
+        Collection("workflows", "Workflow", ("workflow", "action")),
+        Collection("jobs", "Job", ("workflow",)),
+        Collection("steps", "Step", ("workflow", "action")),
+        Collection("bazelrc", "BazelOption", ("bazelrc",)),
+        Collection("nix_settings", "NixSetting", ("nixconf", "flake")),
+        Collection("flake_inputs", "FlakeInput", ("flake", "flake_lock")),
+        Collection("config_values", "ConfigValue", ("yaml", "json", "toml")),
+        Collection("runner_classes", "RunnerClass", ("ledger",)),
+        Collection("forges", "Forge", ("ledger",)),
+        Collection("tranches", "Tranche", ("ledger",)),
+    ]
+}
+
+GLOBALS: dict[str, Type] = {"ledger": rec("Ledger")}
