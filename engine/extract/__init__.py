@@ -1,0 +1,55 @@
+"""Extractors, one module per input kind, and how files are sorted into kinds."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from fnmatch import fnmatchcase
+from typing import Any
+
+# Which extractor module reads each file kind.
+EXTRACTORS = {
+    "markdown": "engine.extract.markdown",
+    "workflow": "engine.extract.workflow",
+    "action": "engine.extract.workflow",
+    "bazelrc": "engine.extract.bazelrc",
+    "nixconf": "engine.extract.nixconf",
+    "flake": "engine.extract.flake",
+    "flake_lock": "engine.extract.flake",
+    "yaml": "engine.extract.generic",
+    "json": "engine.extract.generic",
+    "toml": "engine.extract.generic",
+}
+
+# (kind, patterns on the repo-relative path), first match wins.
+_KINDS: list[tuple[str, tuple[str, ...]]] = [
+    ("markdown", ("*.md", "*.markdown", "*.mdx")),
+    ("workflow", (".github/workflows/*.yml", ".github/workflows/*.yaml")),
+    ("action", ("action.yml", "action.yaml", "*/action.yml", "*/action.yaml")),
+    ("bazelrc", (".bazelrc", "*/.bazelrc", "*.bazelrc", "bazel.rc", "*/bazel.rc")),
+    ("nixconf", ("nix.conf", "*/nix.conf")),
+    ("flake", ("flake.nix", "*/flake.nix")),
+    ("flake_lock", ("flake.lock", "*/flake.lock")),
+    ("yaml", ("*.yml", "*.yaml")),
+    ("json", ("*.json",)),
+    ("toml", ("*.toml",)),
+]
+
+
+def kind_of(path: str) -> str:
+    """The input kind of a repo-relative path (``other`` when no extractor reads it)."""
+    name = path.rsplit("/", 1)[-1]
+    for kind, patterns in _KINDS:
+        for pattern in patterns:
+            target = path if "/" in pattern else name
+            if fnmatchcase(target, pattern):
+                return kind
+    return "other"
+
+
+def extractor(kind: str) -> Callable[[Any], Any] | None:
+    module = EXTRACTORS.get(kind)
+    if module is None:
+        return None
+    function: Callable[[Any], Any] = importlib.import_module(module).extract
+    return function

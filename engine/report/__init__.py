@@ -1,0 +1,18 @@
+"""Output formats, one module per format, chosen by name."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.check import CheckResult
+
+FORMATS = {"text": "engine.report.text", "json": "engine.report.json"}
+
+
+def render(name: str, result: CheckResult, color: bool = False) -> str:
+    """The report of a check in the named format."""
+    module = importlib.import_module(FORMATS[name])
+    text: str = module.render(result, color=color)
+    return text

@@ -1,0 +1,197 @@
+"""The ``check`` pipeline: policies → extract → evaluate → findings.
+
+The CLI only wires options into :func:`run_check`; everything it prints comes
+from the :class:`CheckResult` returned here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.dsl.check import Program, check
+from engine.dsl.compile import RegoModule, compile_program
+from engine.dsl.parser import parse
+from engine.errors import ErrorGroup, ProofgateError
+from engine.evaluate.run import Finding, InputModel, evaluate
+from engine.extract.base import Extraction, Problem, SourceFile
+from engine.model import COLLECTIONS
+
+DEFAULT_LEDGER = "proofs.yaml"
+PARSE_ERROR_RATIONALE = "proofgate could not read this file, so no policy could check it."
+PARSE_ERROR_FIX = "Fix the file so that it parses; until then its boundaries are unchecked."
+
+
+@dataclass
+class PolicySet:
+    program: Program
+    modules: list[RegoModule]
+    sources: dict[str, str]
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    files: int
+    notes: list[str] = field(default_factory=list)
+    ledger_present: bool = False
+
+
+def read_policy_file(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProofgateError(f"not valid UTF-8 at byte {exc.start}", str(path)) from None
+    except OSError as exc:
+        raise ProofgateError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+
+
+def policy_files(dirs: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for directory in dirs:
+        if directory.is_file():
+            files.append(directory)
+            continue
+        if not directory.is_dir():
+            raise ProofgateError(f"{directory}: no such policy directory")
+        found = sorted(directory.rglob("*.policy"))
+        if not found:
+            raise ProofgateError(f"{directory}: no .policy files in this directory")
+        files.extend(found)
+    return files
+
+
+def load_policies(dirs: list[Path]) -> PolicySet:
+    """Parse, check and compile every ``.policy`` file under ``dirs``."""
+    sources: dict[str, str] = {}
+    modules = []
+    errors: list[ProofgateError] = []
+    for path in policy_files(dirs):
+        name = _display_path(path)
+        try:
+            text = read_policy_file(path)
+            sources[name] = text
+            modules.append(parse(text, name))
+        except ErrorGroup as group:
+            errors.extend(group.errors)
+        except ProofgateError as error:
+            errors.append(error)
+    if errors:
+        raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
+    program = check(modules, sources)
+    return PolicySet(program, compile_program(program), sources)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_ledger_model(
+    root: Path, ledger: str | None, now: dt.date
+) -> tuple[dict[str, object], Extraction, str | None]:
+    """The ledger global and collections; raises ProofgateError on an invalid ledger."""
+    from engine.extract.ledger import absent_ledger, load_ledger
+
+    path = Path(ledger) if ledger else root / DEFAULT_LEDGER
+    if not path.is_absolute() and ledger:
+        path = Path.cwd() / path
+    if not path.exists():
+        if ledger:
+            raise ProofgateError(f"{ledger}: no such ledger file")
+        return absent_ledger(), Extraction(), None
+    text = read_policy_file(path)
+    try:
+        rel = path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    record, extraction = load_ledger(rel, text, root, now)
+    if extraction.problems:
+        raise ErrorGroup(
+            [
+                ProofgateError(f"invalid ledger: {p.message}", p.path, p.line, p.column, text)
+                for p in extraction.problems
+            ]
+        )
+    return record, extraction, rel
+
+
+def parse_error(problem: Problem) -> Finding:
+    return Finding(
+        path=problem.path,
+        line=problem.line,
+        column=problem.column,
+        rule="parse-error",
+        message=problem.message,
+        severity="error",
+        end_line=problem.line,
+        end_column=problem.column,
+        rationale=PARSE_ERROR_RATIONALE,
+        fix=PARSE_ERROR_FIX,
+    )
+
+
+def run_check(
+    policies: PolicySet,
+    root: Path,
+    targets: list[str],
+    ledger: str | None = None,
+    now: dt.date | None = None,
+    backend: str = "regopy",
+) -> CheckResult:
+    from engine.discover import discover, read_text
+    from engine.extract import extractor, kind_of
+
+    today = now or dt.date.today()
+    ledger_record, ledger_extraction, ledger_path = load_ledger_model(root, ledger, today)
+    bootstrap = set(ledger_record.get("bootstrap_flakes") or ["flake.nix"])  # type: ignore[call-overload]
+    fileset = discover(root, targets)
+    needed = policies.program.collections_used()
+    kinds = {kind for name in needed for kind in COLLECTIONS[name].kinds}
+    collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
+    for name, records in ledger_extraction.records.items():
+        collections[name] = list(records)
+    problems: list[Problem] = []
+    notes = list(fileset.notes)
+    for rel in fileset.paths:
+        if rel == ledger_path:
+            continue
+        kind = kind_of(rel)
+        collections["files"].append(_file_record(rel, kind))
+        if kind not in kinds and "*" not in kinds:
+            continue
+        extract = extractor(kind)
+        if extract is None:
+            continue
+        read = read_text(root, rel)
+        if read.text is None:
+            if read.error:
+                problems.append(Problem(rel, read.line, 1, read.error))
+            if read.note:
+                notes.append(read.note)
+            continue
+        result = extract(SourceFile(rel, read.text, kind, rel in bootstrap))
+        problems.extend(result.problems)
+        for name, records in result.records.items():
+            collections.setdefault(name, []).extend(records)
+    model = InputModel(collections, ledger_record)
+    findings = evaluate(policies.program, policies.modules, model, backend)
+    findings = sorted(set(findings) | {parse_error(p) for p in problems})
+    return CheckResult(findings, len(fileset.paths), notes, bool(ledger_record.get("present")))
+
+
+def _file_record(rel: str, kind: str) -> dict[str, object]:
+    directory, _, name = rel.rpartition("/")
+    return {
+        "path": rel,
+        "line": 1,
+        "column": 1,
+        "end_line": 1,
+        "end_column": 1,
+        "kind": kind,
+        "name": name,
+        "dir": directory,
+    }

@@ -1,0 +1,171 @@
+"""Find the repo root and the files to check, honouring .gitignore.
+
+Binary files, files over the size limit, unreadable files and symlinks that
+leave the root are skipped with a note; nothing outside the root is read.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import ProofgateError
+
+MAX_FILE_BYTES = 8 << 20
+_SNIFF_BYTES = 8192
+
+
+@dataclass
+class FileSet:
+    root: Path
+    paths: list[str]  # repo-relative, "/" separated, sorted
+    notes: list[str] = field(default_factory=list)
+
+
+def find_root(explicit: str | None) -> Path:
+    """``--root``, else the enclosing git work tree, else the current directory."""
+    if explicit:
+        root = Path(explicit)
+        if not root.is_dir():
+            raise ProofgateError(f"--root {explicit}: not a directory")
+        return root.resolve()
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return Path.cwd().resolve()
+    top = out.stdout.strip()
+    return Path(top).resolve() if out.returncode == 0 and top else Path.cwd().resolve()
+
+
+def _git_files(root: Path) -> list[str] | None:
+    try:
+        out = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    # Paths come relative to ``root``, even when it is a sub-folder of the work tree.
+    return [n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
+
+
+def _walk_files(root: Path) -> list[str]:
+    from pathspec import GitIgnoreSpec
+
+    found: list[str] = []
+    specs: list[tuple[str, GitIgnoreSpec]] = []
+    for directory, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(directory, root).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        ignore = Path(directory) / ".gitignore"
+        if ignore.is_file():
+            try:
+                lines = ignore.read_text("utf-8", "replace").splitlines()
+                specs.append((rel_dir, GitIgnoreSpec.from_lines(lines)))
+            except (OSError, ValueError):
+                pass
+
+        def ignored(rel: str) -> bool:
+            return any(
+                rel.startswith(base) and spec.match_file(rel[len(base) :]) for base, spec in specs
+            )
+
+        dirnames[:] = sorted(d for d in dirnames if d != ".git" and not ignored(f"{rel_dir}{d}/"))
+        found.extend(f"{rel_dir}{f}" for f in filenames if not ignored(f"{rel_dir}{f}"))
+    return found
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def discover(root: Path, targets: list[str]) -> FileSet:
+    """The files under ``targets`` (default: the whole root), sorted."""
+    listed = _git_files(root)
+    everything = listed if listed is not None else _walk_files(root)
+    notes: list[str] = []
+    wanted: list[str] = []
+    prefixes: list[str] = []
+    for target in targets:
+        absolute = (
+            (Path.cwd() / target).resolve() if not Path(target).is_absolute() else Path(target)
+        )
+        if not _inside(root, absolute):
+            raise ProofgateError(f"{target}: outside the repo root {root}")
+        if not absolute.exists():
+            raise ProofgateError(f"{target}: no such file or directory")
+        rel = absolute.relative_to(root).as_posix()
+        prefixes.append("" if rel == "." else rel)
+    selected = [
+        p
+        for p in everything
+        if not prefixes or any(p == x or p.startswith(x + "/") or x == "" for x in prefixes)
+    ]
+    for rel in sorted(set(selected)):
+        full = root / rel
+        if full.is_symlink() and not _inside(root, full):
+            notes.append(f"{rel}: skipped, a symlink that leaves the repo root")
+            continue
+        if not full.is_file():
+            continue
+        wanted.append(rel)
+    return FileSet(root, wanted, notes)
+
+
+@dataclass
+class FileText:
+    """A file's text, or why there is none: a ``note`` (skipped on purpose,
+    binary or too large) or an ``error`` at ``line`` (it should have been
+    readable: permissions, not UTF-8)."""
+
+    text: str | None
+    note: str = ""
+    error: str = ""
+    line: int = 1
+
+
+def read_text(root: Path, rel: str) -> FileText:
+    """Read a repo file as UTF-8 (a BOM is dropped)."""
+    full = root / rel
+    try:
+        size = full.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return FileText(None, note=f"{rel}: skipped, larger than {MAX_FILE_BYTES >> 20} MiB")
+        with full.open("rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return FileText(None, error=f"cannot read: {exc.strerror or exc}")
+    if b"\0" in data[:_SNIFF_BYTES]:
+        return FileText(None, note=f"{rel}: skipped, binary file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return FileText(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return FileText(None, error=f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line=line)

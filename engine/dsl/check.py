@@ -1,0 +1,549 @@
+"""The semantic pass: names, types, regexes and bindings, before anything runs.
+
+regopy reports nothing for unsafe variables or type errors (they silently
+make a rule undefined), so this pass must reject them: unknown collections,
+fields and functions (with "did you mean"), type mismatches, bad regular
+expressions, captures used before they are bound, duplicate policy ids.
+Its output, :class:`Program`, is what the compiler and the evaluators use.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from engine.dsl import ast
+from engine.dsl.regex import CompiledRegex, RegexError, compile_regex
+from engine.errors import ErrorGroup, ProofgateError
+from engine.model import (
+    ANY,
+    BOOL,
+    COLLECTIONS,
+    GLOBALS,
+    NUM,
+    RECORD_TYPES,
+    STR,
+    Type,
+    list_of,
+    rec,
+)
+
+FUNCTIONS = {"count": "count(list | map | str) -> num"}
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+@dataclass(frozen=True)
+class Atom:
+    """A regex test Python evaluates; Rego reads its matches as facts.
+
+    Facts live on records of type ``record`` under ``_m[key]``: a list of
+    ``{start, end, text, groups}`` for the value at ``path`` (a field path
+    through maps, from that record).
+    """
+
+    key: str
+    record: str
+    path: tuple[str, ...]
+    regex: CompiledRegex
+
+
+@dataclass
+class CheckedClause:
+    policy: ast.Policy
+    clause: ast.Clause
+    index: int
+    key: str  # unique per clause: "<policy id>/<index>"
+    rule: str
+    severity: str
+    fix: str
+    main_var: str
+    main_collection: str | None  # set when the first generator ranges over a collection
+    var_types: dict[str, Type]
+    placeholders: tuple[tuple[str, ast.Expr], ...]
+    at: str
+    anchor: ast.Matches | None  # first top-level regex test on the located variable
+
+
+@dataclass
+class Program:
+    policies: list[ast.Policy]
+    clauses: list[CheckedClause]
+    patterns: dict[str, ast.Regex]
+    atoms: dict[int, Atom] = field(default_factory=dict)  # keyed by id() of the Matches node
+    modules: list[ast.Module] = field(default_factory=list)
+
+    def atom(self, node: ast.Matches) -> Atom:
+        return self.atoms[id(node)]
+
+    def atoms_by_record(self) -> dict[str, list[Atom]]:
+        grouped: dict[str, list[Atom]] = {}
+        for atom in self.atoms.values():
+            grouped.setdefault(atom.record, []).append(atom)
+        return grouped
+
+    def collections_used(self) -> set[str]:
+        """Every collection any clause names (these are the ones to extract)."""
+        used: set[str] = set()
+        for clause in self.clauses:
+            for node in _walk_clause(clause.clause):
+                if isinstance(node, ast.Var) and node.name in COLLECTIONS:
+                    used.add(node.name)
+        return used
+
+    def whole_collections(self) -> set[str]:
+        """Collections needed in full by Rego (named anywhere but a first generator)."""
+        used: set[str] = set()
+        for clause in self.clauses:
+            first = clause.clause.generators[0].source
+            for node in _walk_clause(clause.clause):
+                if isinstance(node, ast.Var) and node.name in COLLECTIONS and node is not first:
+                    used.add(node.name)
+        return used
+
+
+def _children(node: object) -> list[object]:
+    if isinstance(node, ast.ListExpr | ast.And | ast.Or):
+        return list(node.items)
+    if isinstance(node, ast.Field):
+        return [node.base]
+    if isinstance(node, ast.Index):
+        return [node.base, node.key]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    if isinstance(node, ast.Compare | ast.StrTest):
+        return [node.left, node.right]
+    if isinstance(node, ast.Member):
+        return [node.item, node.container]
+    if isinstance(node, ast.Matches):
+        return [node.subject]
+    if isinstance(node, ast.Not):
+        return [node.item]
+    if isinstance(node, ast.Quantified):
+        return [node.source, node.body]
+    return []
+
+
+def walk(node: object) -> list[object]:
+    """Every expression node under ``node`` (itself included), depth first."""
+    out = [node]
+    for child in _children(node):
+        out.extend(walk(child))
+    return out
+
+
+def _walk_clause(clause: ast.Clause) -> list[object]:
+    nodes: list[object] = []
+    for generator in clause.generators:
+        nodes.extend(walk(generator.source))
+    if clause.where is not None:
+        nodes.extend(walk(clause.where))
+    return nodes
+
+
+def conjuncts(expr: ast.Expr | None) -> tuple[ast.Expr, ...]:
+    if expr is None:
+        return ()
+    return expr.items if isinstance(expr, ast.And) else (expr,)
+
+
+def placeholders(template: str) -> list[str]:
+    """The ``{...}`` placeholders of a message template (``{{``/``}}`` escape braces)."""
+    return _PLACEHOLDER.findall(template.replace("{{", "").replace("}}", ""))
+
+
+def _suggest(name: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(name, options, n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class _Checker:
+    def __init__(self, modules: list[ast.Module], sources: dict[str, str]) -> None:
+        self.modules = modules
+        self.sources = sources
+        self.errors: list[ProofgateError] = []
+        self.patterns: dict[str, ast.Regex] = {}
+        self.atoms: dict[int, Atom] = {}
+
+    def error(self, message: str, span: ast.Span, hint: str = "") -> None:
+        self.errors.append(
+            ProofgateError(
+                message, span.path, span.line, span.column, self.sources.get(span.path), hint
+            )
+        )
+
+    # --- program level ------------------------------------------------------
+
+    def program(self) -> Program:
+        for module in self.modules:
+            for pattern in module.patterns:
+                if pattern.name in self.patterns:
+                    self.error(f"pattern '{pattern.name}' is defined twice", pattern.span)
+                self.patterns[pattern.name] = pattern.regex
+                self.compile(pattern.regex)
+        seen: dict[str, ast.Span] = {}
+        policies: list[ast.Policy] = []
+        clauses: list[CheckedClause] = []
+        for module in self.modules:
+            for policy in module.policies:
+                if policy.id in seen:
+                    first = seen[policy.id]
+                    self.error(
+                        f"policy id '{policy.id}' is already used at {first.path}:{first.line}",
+                        policy.span,
+                    )
+                    continue
+                seen[policy.id] = policy.span
+                policies.append(policy)
+                clauses.extend(self.policy(policy))
+        if self.errors:
+            unique = list({(e.path, e.line, e.column, e.message): e for e in self.errors}.values())
+            raise ErrorGroup(unique) if len(unique) > 1 else unique[0]
+        return Program(policies, clauses, self.patterns, self.atoms, self.modules)
+
+    def compile(self, regex: ast.Regex) -> CompiledRegex | None:
+        try:
+            return compile_regex(regex.source, regex.flags)
+        except RegexError as exc:
+            self.error(str(exc), regex.span)
+            return None
+
+    def policy(self, policy: ast.Policy) -> list[CheckedClause]:
+        from pathspec import GitIgnoreSpec
+
+        for glob in (*policy.paths, *policy.exclude):
+            try:
+                GitIgnoreSpec.from_lines([glob])
+            except ValueError as exc:
+                self.error(f"invalid path glob {glob!r}: {exc}", policy.span)
+        checked = []
+        for index, clause in enumerate(policy.clauses):
+            result = self.clause(policy, clause, index)
+            if result is not None:
+                checked.append(result)
+        return checked
+
+    def clause(self, policy: ast.Policy, clause: ast.Clause, index: int) -> CheckedClause | None:
+        errors_before = len(self.errors)
+        scope: dict[str, Type] = {}
+        main_collection = None
+        for position, generator in enumerate(clause.generators):
+            source_type = self.type_of(generator.source, scope)
+            element = self.element_type(source_type, generator.source)
+            if position == 0 and isinstance(generator.source, ast.Var):
+                main_collection = (
+                    generator.source.name if generator.source.name in COLLECTIONS else None
+                )
+            self.declare(generator.var, element, scope, generator.span)
+        bound = dict(scope)
+        for item in conjuncts(clause.where):
+            self.condition(item, bound, binds=True)
+        main_var = clause.generators[0].var
+        at = clause.at or main_var
+        if at not in scope:
+            self.error(
+                f"'at {at}' names no variable of this clause",
+                clause.span,
+                hint=f"use one of: {', '.join(scope)}",
+            )
+        elif not self.positioned(scope[at]):
+            self.error(
+                f"findings need a position, and '{at}' ({scope[at]}) has none",
+                clause.span,
+                hint="range the first generator over records, or add 'at VAR' naming one",
+            )
+        found = []
+        for text in placeholders(clause.message.text):
+            expr = self.placeholder(text.strip(), bound, clause.message.span)
+            if expr is not None:
+                found.append((text, expr))
+        if len(self.errors) > errors_before:
+            return None
+        anchor = next(
+            (
+                item
+                for item in conjuncts(clause.where)
+                if isinstance(item, ast.Matches) and self.root_var(item.subject) == at
+            ),
+            None,
+        )
+        severity = policy.severity if clause.kind == "deny" else "warning"
+        if clause.kind == "warn" and policy.severity == "info":
+            severity = "info"
+        return CheckedClause(
+            policy=policy,
+            clause=clause,
+            index=index,
+            key=f"{policy.id}/{index}",
+            rule=policy.rule_id(clause),
+            severity=severity,
+            fix=clause.fix or policy.fix,
+            main_var=main_var,
+            main_collection=main_collection,
+            var_types=bound,
+            placeholders=tuple(found),
+            at=at,
+            anchor=anchor,
+        )
+
+    @staticmethod
+    def positioned(t: Type) -> bool:
+        return (
+            t.kind == "record" and t.record is not None and "path" in RECORD_TYPES[t.record].fields
+        )
+
+    def declare(self, name: str, t: Type, scope: dict[str, Type], span: ast.Span) -> None:
+        if name in scope or name in GLOBALS or name in COLLECTIONS:
+            self.error(
+                f"'{name}' is already a name here", span, hint="choose another variable name"
+            )
+        scope[name] = t
+
+    def placeholder(self, text: str, scope: dict[str, Type], span: ast.Span) -> ast.Expr | None:
+        if not _FIELD_PATH.match(text):
+            self.error(
+                f"message placeholder {{{text}}} is not a variable or field path",
+                span,
+                hint="write {var} or {var.field}; use {{ and }} for literal braces",
+            )
+            return None
+        names = text.split(".")
+        expr: ast.Expr = ast.Var(names[0], span)
+        for name in names[1:]:
+            expr = ast.Field(expr, name, span)
+        self.type_of(expr, scope)
+        return expr
+
+    # --- types --------------------------------------------------------------
+
+    def element_type(self, t: Type, expr: ast.Expr) -> Type:
+        if t.kind in ("list", "map") and t.of is not None:
+            return t.of
+        if t.kind == "any":
+            return ANY
+        self.error(f"cannot range over a {t}", _span(expr), hint="range over a list or a map")
+        return ANY
+
+    def type_of(self, expr: ast.Expr, scope: dict[str, Type]) -> Type:
+        if isinstance(expr, ast.Literal):
+            if isinstance(expr.value, bool):
+                return BOOL
+            return STR if isinstance(expr.value, str) else NUM
+        if isinstance(expr, ast.ListExpr):
+            types = [self.type_of(item, scope) for item in expr.items]
+            return list_of(types[0] if types and all(t == types[0] for t in types) else ANY)
+        if isinstance(expr, ast.Var):
+            return self.var_type(expr, scope)
+        if isinstance(expr, ast.Field):
+            return self.field_type(self.type_of(expr.base, scope), expr.name, expr)
+        if isinstance(expr, ast.Index):
+            return self.index_type(expr, scope)
+        if isinstance(expr, ast.Call):
+            return self.call_type(expr, scope)
+        self.condition(expr, dict(scope), binds=False)
+        return BOOL
+
+    def var_type(self, expr: ast.Var, scope: dict[str, Type]) -> Type:
+        if expr.name in scope:
+            return scope[expr.name]
+        if expr.name in GLOBALS:
+            return GLOBALS[expr.name]
+        if expr.name in COLLECTIONS:
+            return list_of(rec(COLLECTIONS[expr.name].record))
+        if expr.name in self.patterns:
+            self.error(
+                f"'{expr.name}' is a pattern; use it after 'matches'",
+                expr.span,
+                hint=f"s.text matches {expr.name}",
+            )
+            return ANY
+        options = [*scope, *GLOBALS, *COLLECTIONS]
+        self.error(f"unknown name '{expr.name}'", expr.span, hint=_suggest(expr.name, options))
+        return ANY
+
+    def field_type(self, base: Type, name: str, expr: ast.Expr) -> Type:
+        if base.kind == "any":
+            return ANY
+        if base.kind == "map" and base.of is not None:
+            return base.of
+        if base.kind == "record" and base.record is not None:
+            fields = RECORD_TYPES[base.record].fields
+            if name in fields and not name.startswith("_"):
+                return fields[name]
+            self.error(
+                f"{base.record} has no field '{name}'",
+                _span(expr),
+                hint=_suggest(name, list(fields)) or f"fields: {', '.join(fields)}",
+            )
+            return ANY
+        hint = "use some/every to look inside a list" if base.kind == "list" else ""
+        self.error(f"a {base} has no fields (reading '.{name}')", _span(expr), hint=hint)
+        return ANY
+
+    def index_type(self, expr: ast.Index, scope: dict[str, Type]) -> Type:
+        base = self.type_of(expr.base, scope)
+        key = self.type_of(expr.key, scope)
+        if base.kind == "record" and isinstance(expr.key, ast.Literal):
+            return self.field_type(base, str(expr.key.value), expr)
+        expected = {"list": NUM, "map": STR}.get(base.kind)
+        if base.kind == "any":
+            return ANY
+        if expected is None:
+            self.error(f"cannot index a {base}", expr.span)
+            return ANY
+        if not _compatible(key, expected):
+            self.error(f"a {base} is indexed by a {expected}, not a {key}", _span(expr.key))
+        return base.of or ANY
+
+    def call_type(self, expr: ast.Call, scope: dict[str, Type]) -> Type:
+        if expr.func not in FUNCTIONS:
+            self.error(
+                f"unknown function '{expr.func}'",
+                expr.span,
+                hint=_suggest(expr.func, list(FUNCTIONS)) or f"functions: {', '.join(FUNCTIONS)}",
+            )
+            return ANY
+        if len(expr.args) != 1:
+            self.error(f"count takes one argument, not {len(expr.args)}", expr.span)
+            return NUM
+        arg = self.type_of(expr.args[0], scope)
+        if arg.kind not in ("list", "map", "str", "any"):
+            self.error(f"count needs a list, map or str, not a {arg}", _span(expr.args[0]))
+        return NUM
+
+    # --- conditions ---------------------------------------------------------
+
+    def condition(self, expr: ast.Expr, scope: dict[str, Type], binds: bool) -> None:
+        """Check a condition. With ``binds``, regex captures join ``scope``."""
+        if isinstance(expr, ast.And):
+            inner = scope if binds else dict(scope)
+            for item in expr.items:
+                self.condition(item, inner, binds)
+        elif isinstance(expr, ast.Or):
+            for item in expr.items:
+                self.condition(item, dict(scope), binds=False)
+        elif isinstance(expr, ast.Not):
+            self.condition(expr.item, dict(scope), binds=False)
+        elif isinstance(expr, ast.Compare):
+            self.compare(expr, scope)
+        elif isinstance(expr, ast.Member):
+            self.member(expr, scope)
+        elif isinstance(expr, ast.StrTest):
+            for side in (expr.left, expr.right):
+                t = self.type_of(side, scope)
+                if not _compatible(t, STR):
+                    self.error(f"{expr.op} needs strings, not a {t}", _span(side))
+        elif isinstance(expr, ast.Matches):
+            self.matches(expr, scope, binds)
+        elif isinstance(expr, ast.Quantified):
+            source = self.type_of(expr.source, scope)
+            inner = dict(scope)
+            self.declare(expr.var, self.element_type(source, expr.source), inner, expr.span)
+            self.condition(expr.body, inner, binds=False)
+        else:
+            t = self.type_of(expr, scope)
+            if not _compatible(t, BOOL):
+                self.error(
+                    f"a {t} is not a condition",
+                    _span(expr),
+                    hint='compare it, e.g. x != "" or count(x) > 0',
+                )
+
+    def compare(self, expr: ast.Compare, scope: dict[str, Type]) -> None:
+        left, right = self.type_of(expr.left, scope), self.type_of(expr.right, scope)
+        if not _compatible(left, right):
+            self.error(f"cannot compare a {left} with a {right}", expr.span)
+        elif expr.op not in ("==", "!=") and not (_compatible(left, NUM) or _compatible(left, STR)):
+            self.error(f"'{expr.op}' needs numbers or strings, not a {left}", expr.span)
+
+    def member(self, expr: ast.Member, scope: dict[str, Type]) -> None:
+        item, container = self.type_of(expr.item, scope), self.type_of(expr.container, scope)
+        if container.kind == "any":
+            return
+        if container.kind != "list" or container.of is None:
+            hint = (
+                'test a key with m[key] != "" or range over it' if container.kind == "map" else ""
+            )
+            self.error(f"'in' needs a list on its right, not a {container}", expr.span, hint=hint)
+        elif not _compatible(item, container.of):
+            self.error(f"a {item} can never be in a {container}", expr.span)
+
+    def matches(self, expr: ast.Matches, scope: dict[str, Type], binds: bool) -> None:
+        if isinstance(expr.regex, ast.PatternRef):
+            regex = self.patterns.get(expr.regex.name)
+            if regex is None:
+                self.error(
+                    f"unknown pattern '{expr.regex.name}'",
+                    expr.regex.span,
+                    hint=_suggest(expr.regex.name, list(self.patterns)),
+                )
+                return
+        else:
+            regex = expr.regex
+        subject_type = self.type_of(expr.subject, scope)
+        if not _compatible(subject_type, STR):
+            self.error(f"matches needs a string on its left, not a {subject_type}", expr.span)
+            return
+        target = self.fact_target(expr.subject, scope)
+        compiled = self.compile(regex)
+        if target is None or compiled is None:
+            return
+        record, path = target
+        if id(expr) not in self.atoms:
+            self.atoms[id(expr)] = Atom(f"r{len(self.atoms)}", record, path, compiled)
+        if binds:
+            for name in (*compiled.groups, *([expr.bind] if expr.bind else [])):
+                self.declare(name, STR, scope, expr.span)
+
+    def fact_target(
+        self, subject: ast.Expr, scope: dict[str, Type]
+    ) -> tuple[str, tuple[str, ...]] | None:
+        """The record type holding a regex subject, and the field path from it."""
+        path: list[str] = []
+        node = subject
+        while True:
+            node_type = self.type_of(node, scope)
+            if node_type.kind == "record" and node_type.record is not None and path:
+                return node_type.record, tuple(reversed(path))
+            if isinstance(node, ast.Field):
+                path.append(node.name)
+                node = node.base
+            elif isinstance(node, ast.Index) and isinstance(node.key, ast.Literal):
+                path.append(str(node.key.value))
+                node = node.base
+            else:
+                self.error(
+                    "matches needs a field of a record on its left (like s.text or step.with.x)",
+                    _span(subject),
+                    hint="regex facts are computed per record field; "
+                    "compare captured values with == or startswith instead",
+                )
+                return None
+
+    def root_var(self, expr: ast.Expr) -> str | None:
+        while isinstance(expr, ast.Field | ast.Index):
+            expr = expr.base
+        return expr.name if isinstance(expr, ast.Var) else None
+
+
+def _span(expr: object) -> ast.Span:
+    span = getattr(expr, "span", ast.NO_SPAN)
+    return span if isinstance(span, ast.Span) else ast.NO_SPAN
+
+
+def _compatible(a: Type, b: Type) -> bool:
+    if a.kind == "any" or b.kind == "any":
+        return True
+    if a.kind != b.kind:
+        return False
+    if a.kind in ("list", "map"):
+        return a.of is None or b.of is None or _compatible(a.of, b.of)
+    if a.kind == "record":
+        return a.record == b.record
+    return True
+
+
+def check(modules: list[ast.Module], sources: dict[str, str] | None = None) -> Program:
+    """Check parsed policy files together; raise ProofgateError (or ErrorGroup)."""
+    return _Checker(modules, sources or {}).program()

@@ -1,0 +1,267 @@
+"""Generate Rego v1 from checked policies: one package per policy, one rule per clause.
+
+Each clause becomes an array comprehension over its candidate records
+(``input.candidates["<policy>/<n>"]``): the measured fast form on regopy
+(large ``contains`` sets build super-linearly). A hit carries the candidate's
+index, the values the message needs (``v``) and the span of the anchoring
+regex match (``o``). Regex tests read facts Python computed
+(``record._m.rN``); ``or``, ``not`` of compound conditions and ``some`` become
+helper functions so that their variables stay local. The output only uses
+constructs that behave the same on regopy and regorus.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from engine.dsl import ast
+from engine.dsl.check import CheckedClause, Program, conjuncts, walk
+from engine.model import COLLECTIONS, GLOBALS
+
+ROOT_PACKAGE = "proofgate"
+FACTS = "_m"
+
+_REGO_KEYWORDS = {
+    "as", "default", "else", "false", "import", "package", "not", "null", "true", "with",
+    "some", "in", "every", "if", "contains", "input", "data", "count", "startswith",
+    "endswith", "regex", "time", "object", "array", "set", "string", "future", "rego",
+}  # fmt: skip
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def package_name(policy_id: str) -> str:
+    return f"{ROOT_PACKAGE}.policies." + policy_id.replace("-", "_")
+
+
+def rule_name(checked: CheckedClause) -> str:
+    return f"clause_{checked.index}"
+
+
+@dataclass
+class RegoModule:
+    """One generated module, with the entry points of its clauses."""
+
+    policy_id: str
+    path: str  # the .policy file it came from
+    package: str
+    text: str
+    entrypoints: dict[str, str] = field(default_factory=dict)  # clause key -> rule ref
+
+
+class _PolicyCompiler:
+    def __init__(self, program: Program, policy: ast.Policy, clauses: list[CheckedClause]) -> None:
+        self.program = program
+        self.policy = policy
+        self.clauses = clauses
+        self.helpers: list[str] = []
+        self.counter = 0
+        self.anchor: ast.Matches | None = None
+
+    # --- names ---------------------------------------------------------------
+
+    def fresh(self, stem: str) -> str:
+        self.counter += 1
+        return f"pg_{stem}{self.counter}"
+
+    @staticmethod
+    def var(name: str) -> str:
+        if name in _REGO_KEYWORDS or name.startswith("pg_"):
+            return f"u_{name}"
+        return name
+
+    @staticmethod
+    def key(base: str, name: str) -> str:
+        if _IDENT.match(name) and name not in _REGO_KEYWORDS:
+            return f"{base}.{name}"
+        return f"{base}[{json.dumps(name, ensure_ascii=False)}]"
+
+    # --- values --------------------------------------------------------------
+
+    def value(self, expr: ast.Expr) -> str:
+        if isinstance(expr, ast.Literal):
+            if isinstance(expr.value, bool):
+                return "true" if expr.value else "false"
+            return json.dumps(expr.value, ensure_ascii=False)
+        if isinstance(expr, ast.ListExpr):
+            return "[" + ", ".join(self.value(item) for item in expr.items) + "]"
+        if isinstance(expr, ast.Var):
+            if expr.name in GLOBALS:
+                return f"input.{expr.name}"
+            if expr.name in COLLECTIONS and expr.name not in self.scope:
+                return f"input.collections.{expr.name}"
+            return self.var(expr.name)
+        if isinstance(expr, ast.Field):
+            return self.key(self.value(expr.base), expr.name)
+        if isinstance(expr, ast.Index):
+            return f"{self.value(expr.base)}[{self.value(expr.key)}]"
+        if isinstance(expr, ast.Call):
+            return f"{expr.func}({', '.join(self.value(a) for a in expr.args)})"
+        raise AssertionError(f"not a value: {expr!r}")  # the checker rejects this
+
+    # --- conditions -------------------------------------------------------------
+
+    def statements(self, expr: ast.Expr, bound: set[str], binds: bool) -> list[str]:
+        """Rego body statements for a condition; ``bound`` grows with captures."""
+        if isinstance(expr, ast.And):
+            out: list[str] = []
+            for item in expr.items:
+                out.extend(self.statements(item, bound, binds))
+            return out
+        if isinstance(expr, ast.Compare):
+            return [f"{self.value(expr.left)} {expr.op} {self.value(expr.right)}"]
+        if isinstance(expr, ast.Member):
+            test = f"{self.value(expr.item)} in {self.value(expr.container)}"
+            return [f"not {test}" if expr.negated else test]
+        if isinstance(expr, ast.StrTest):
+            return [f"{expr.op}({self.value(expr.left)}, {self.value(expr.right)})"]
+        if isinstance(expr, ast.Matches):
+            return self.matches(expr, bound, binds)
+        if isinstance(expr, ast.Not):
+            if _simple(expr.item):
+                (inner,) = self.statements(expr.item, set(bound), binds=False)
+                return [f"not {inner}"]
+            return [f"not {self.helper(expr.item, bound)}"]
+        if isinstance(expr, ast.Or):
+            return [self.helper(expr, bound)]
+        if isinstance(expr, ast.Quantified):
+            if expr.kind == "some":
+                return [self.helper(expr, bound)]
+            body = self.statements(expr.body, {*bound, expr.var}, binds=False)
+            return [
+                f"every {self.var(expr.var)} in {self.value(expr.source)} {{\n"
+                + "".join(f"\t\t{line}\n" for line in body)
+                + "\t}"
+            ]
+        return [self.value(expr)]
+
+    def matches(self, expr: ast.Matches, bound: set[str], binds: bool) -> list[str]:
+        atom = self.program.atom(expr)
+        holder = expr.subject
+        for _ in atom.path:
+            holder = holder.base  # type: ignore[union-attr]
+        facts = f"{self.value(holder)}.{FACTS}.{atom.key}"
+        names = [*atom.regex.groups, *([expr.bind] if expr.bind else [])]
+        if not (binds and (names or expr is self.anchor)):
+            return [facts]
+        match = self.fresh("m")
+        self.matched[id(expr)] = match
+        out = [f"some {match} in {facts}"]
+        for name in atom.regex.groups:
+            out.append(f"{self.var(name)} := {self.key(match + '.groups', name)}")
+        if expr.bind:
+            out.append(f"{self.var(expr.bind)} := {match}.text")
+        bound.update(names)
+        return out
+
+    def helper(self, expr: ast.Or | ast.Not | ast.Quantified | ast.Expr, bound: set[str]) -> str:
+        """A helper function for a condition whose variables must stay local."""
+        free = sorted(_free_vars(expr) & bound)
+        name = self.fresh("cond")
+        params = ", ".join(self.var(v) for v in free)
+        bodies: list[list[str]]
+        if isinstance(expr, ast.Or):
+            bodies = [self.statements(item, set(bound), binds=False) for item in expr.items]
+        elif isinstance(expr, ast.Quantified):
+            inner = set(bound) | {expr.var}
+            head = f"some {self.var(expr.var)} in {self.value(expr.source)}"
+            bodies = [[head, *self.statements(expr.body, inner, binds=False)]]
+        else:
+            bodies = [self.statements(expr, set(bound), binds=False)]
+        for body in bodies:
+            lines = "".join(f"\t{line}\n" for line in body)
+            self.helpers.append(f"{name}({params}) if {{\n{lines}}}\n")
+        return f"{name}({params})"
+
+    # --- clauses -------------------------------------------------------------
+
+    def clause(self, checked: CheckedClause) -> str:
+        clause = checked.clause
+        self.scope: set[str] = set()
+        self.matched: dict[int, str] = {}
+        self.anchor = checked.anchor
+        index = "pg_i"
+        main = checked.main_var
+        body = [
+            f"some {index}",
+            f"{self.var(main)} := input.candidates[{json.dumps(checked.key)}][{index}]",
+        ]
+        bound = {main}
+        self.scope.add(main)
+        for generator in clause.generators[1:]:
+            body.append(f"some {self.var(generator.var)} in {self.value(generator.source)}")
+            bound.add(generator.var)
+            self.scope.add(generator.var)
+        for item in conjuncts(clause.where):
+            body.extend(self.statements(item, bound, binds=True))
+        values = ", ".join(
+            f"{json.dumps(text)}: {self.value(expr)}" for text, expr in checked.placeholders
+        )
+        hit = [f'"i": {index}', f'"v": {{{values}}}']
+        if checked.anchor is not None and id(checked.anchor) in self.matched:
+            match = self.matched[id(checked.anchor)]
+            hit.append(f'"o": [{match}.start, {match}.end]')
+        if checked.at != main:
+            at = self.var(checked.at)
+            hit.append(f'"at": [{at}.path, {at}.line, {at}.column, {at}.end_line, {at}.end_column]')
+        body.append("pg_hit := {" + ", ".join(hit) + "}")
+        span = clause.span
+        comment = f"# {checked.rule} ({checked.severity}) — {span.path}:{span.line}"
+        lines = "".join(f"\t{line}\n" for line in body)
+        return f"{comment}\n{rule_name(checked)} := [pg_hit |\n{lines}]\n"
+
+    def module(self) -> RegoModule:
+        rules = [self.clause(checked) for checked in self.clauses]
+        span = self.policy.span
+        header = [
+            f"# Generated by proofgate from {span.path}:{span.line}: policy {self.policy.id}",
+            f"# {self.policy.rationale}",
+            f"package {package_name(self.policy.id)}",
+            "",
+            "import rego.v1",
+            "",
+        ]
+        text = "\n".join(header) + "\n".join([*rules, *self.helpers])
+        package = package_name(self.policy.id)
+        entrypoints = {c.key: f"data.{package}.{rule_name(c)}" for c in self.clauses}
+        return RegoModule(self.policy.id, span.path, package, text, entrypoints)
+
+
+def _simple(expr: ast.Expr) -> bool:
+    """True when a condition compiles to one Rego expression that ``not`` can prefix."""
+    if isinstance(expr, ast.Member):
+        return not expr.negated
+    return isinstance(
+        expr,
+        ast.Compare | ast.StrTest | ast.Matches | ast.Literal | ast.Var | ast.Field | ast.Index,
+    )
+
+
+def _free_vars(expr: object) -> set[str]:
+    names = {node.name for node in walk(expr) if isinstance(node, ast.Var)}
+    for node in walk(expr):
+        if isinstance(node, ast.Quantified):
+            names.add(node.var)  # harmless: only names also bound outside are passed
+    return names
+
+
+def compile_program(program: Program) -> list[RegoModule]:
+    """One Rego module per policy, in the program's order."""
+    modules = []
+    for policy in program.policies:
+        clauses = [c for c in program.clauses if c.policy is policy]
+        modules.append(_PolicyCompiler(program, policy, clauses).module())
+    return modules
+
+
+def aggregate_module(modules: list[RegoModule]) -> str:
+    """A module whose rule ``hits`` gathers every clause's hits in one query."""
+    entries = [
+        f"\t{json.dumps(key)}: {ref},"
+        for module in modules
+        for key, ref in module.entrypoints.items()
+    ]
+    return (
+        f"package {ROOT_PACKAGE}\n\nimport rego.v1\n\nhits := {{\n" + "\n".join(entries) + "\n}\n"
+    )

@@ -1,0 +1,204 @@
+"""Evaluate a checked program over an input model: prefilter, query Rego, make findings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.dsl.check import CheckedClause, Program, placeholders
+from engine.dsl.compile import RegoModule, aggregate_module
+from engine.evaluate.backends import make_backend
+from engine.evaluate.facts import to_rego
+from engine.evaluate.reference import UNDEF, Evaluator, elements, may_hold
+from engine.model import COLLECTIONS, GLOBALS, RECORD_TYPES, Type, list_of, rec
+
+# Candidate records per Rego query: one huge input fails in regopy
+# ("Maximum statement count reached"), one query per record is slow.
+CHUNK = 2000
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    rule: str
+    message: str
+    severity: str = field(compare=False)
+    end_line: int = field(compare=False)
+    end_column: int = field(compare=False)
+    rationale: str = field(compare=False, default="")
+    fix: str = field(compare=False, default="")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "message": self.message,
+            "rationale": self.rationale,
+            "fix": self.fix,
+        }
+
+
+@dataclass
+class InputModel:
+    collections: dict[str, list[Record]]
+    ledger: Record
+
+
+def candidates(
+    program: Program, checked: CheckedClause, model: InputModel, prefilter: bool = True
+) -> list[Any]:
+    """The records a clause's first generator ranges over, after path globs and prefilter."""
+    evaluator = Evaluator(program, model.collections, model.ledger)
+    source = evaluator.value(checked.clause.generators[0].source, {})
+    records = elements(source) if source is not UNDEF else []
+    policy = checked.policy
+    if policy.paths or policy.exclude:
+        records = [r for r in records if _selected(policy.paths, policy.exclude, r)]
+    if prefilter:
+        records = [r for r in records if may_hold(evaluator, checked, r)]
+    return records
+
+
+def _selected(paths: tuple[str, ...], exclude: tuple[str, ...], record: Any) -> bool:
+    from pathspec import GitIgnoreSpec
+
+    path = record.get("path") if isinstance(record, dict) else None
+    if not isinstance(path, str):
+        return True
+    if paths and not GitIgnoreSpec.from_lines(paths).match_file(path):
+        return False
+    return not (exclude and GitIgnoreSpec.from_lines(exclude).match_file(path))
+
+
+def element_type(program: Program, checked: CheckedClause) -> Type:
+    return checked.var_types[checked.main_var]
+
+
+def build_inputs(
+    program: Program, chosen: dict[str, list[Any]], model: InputModel
+) -> list[dict[str, Any]]:
+    """Input documents for Rego, each holding at most CHUNK candidates."""
+    atoms = program.atoms_by_record()
+    base: dict[str, Any] = {
+        "ledger": to_rego(model.ledger, GLOBALS["ledger"], atoms),
+        "collections": {
+            name: to_rego(
+                model.collections.get(name, []), list_of(rec(COLLECTIONS[name].record)), atoms
+            )
+            for name in sorted(program.whole_collections())
+        },
+    }
+    types = {c.key: c.var_types[c.main_var] for c in program.clauses}
+    documents: list[dict[str, Any]] = []
+    current: dict[str, list[Any]] = {}
+    size = 0
+    for key, records in chosen.items():
+        for record in records:
+            if size >= CHUNK:
+                documents.append({**base, "candidates": current})
+                current, size = {}, 0
+            current.setdefault(key, []).append(to_rego(record, types[key], atoms))
+            size += 1
+    documents.append({**base, "candidates": current})
+    return documents
+
+
+def query_hits(
+    modules: list[RegoModule], documents: list[dict[str, Any]], backend_name: str
+) -> list[dict[str, list[Any]]]:
+    backend = make_backend(backend_name)
+    texts = {f"{m.policy_id}.rego": m.text for m in modules}
+    texts["proofgate.rego"] = aggregate_module(modules)
+    backend.load(texts, "data.proofgate.hits")
+    results = []
+    for document in documents:
+        result = backend.query(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+        results.append(result if isinstance(result, dict) else {})
+    return results
+
+
+def evaluate(
+    program: Program,
+    modules: list[RegoModule],
+    model: InputModel,
+    backend: str = "regopy",
+    prefilter: bool = True,
+) -> list[Finding]:
+    """Every finding of the program over the model, sorted and de-duplicated."""
+    chosen = {c.key: candidates(program, c, model, prefilter) for c in program.clauses}
+    documents = build_inputs(program, chosen, model)
+    by_key = {c.key: c for c in program.clauses}
+    findings: set[Finding] = set()
+    offsets: dict[str, int] = dict.fromkeys(chosen, 0)
+    for document, result in zip(documents, query_hits(modules, documents, backend), strict=True):
+        for key, hits in result.items():
+            checked = by_key[key]
+            start = offsets[key]
+            for hit in hits:
+                findings.add(make_finding(program, checked, chosen[key][start + hit["i"]], hit))
+        for key, records in document["candidates"].items():
+            offsets[key] += len(records)
+    return sorted(findings)
+
+
+def render_message(template: str, values: dict[str, Any]) -> str:
+    out = template.replace("{{", "\0").replace("}}", "\1")
+    for text in placeholders(template):
+        out = out.replace("{" + text + "}", _display(values.get(text)))
+    return out.replace("\0", "{").replace("\1", "}")
+
+
+def _display(value: Any) -> str:
+    if value is None or value is UNDEF:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(_display(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def make_finding(
+    program: Program, checked: CheckedClause, record: Any, hit: dict[str, Any]
+) -> Finding:
+    from engine.evaluate.locate import locate
+
+    if "at" in hit:
+        path, line, column, end_line, end_column = hit["at"]
+    else:
+        path, line, column = record["path"], record["line"], record["column"]
+        end_line, end_column = record.get("end_line", line), record.get("end_column", column)
+        if "o" in hit and checked.anchor is not None:
+            atom = program.atom(checked.anchor)
+            record_type = checked.var_types[checked.main_var].record or ""
+            start = locate(record, record_type, atom.path, hit["o"][0])
+            end = locate(record, record_type, atom.path, hit["o"][1])
+            if start is not None and end is not None:
+                (line, column), (end_line, end_column) = start, end
+    return Finding(
+        path=str(path),
+        line=int(line),
+        column=int(column),
+        rule=checked.rule,
+        message=render_message(checked.clause.message.text, hit.get("v", {})),
+        severity=checked.severity,
+        end_line=int(end_line),
+        end_column=int(end_column),
+        rationale=checked.policy.rationale,
+        fix=checked.fix,
+    )
+
+
+def positioned(record_type: str) -> bool:
+    return "path" in RECORD_TYPES[record_type].fields
