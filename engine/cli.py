@@ -112,11 +112,20 @@ def check(
 @main.command("compile")
 @click.argument("files", nargs=-1, type=click.Path(), required=True)
 def compile_command(files: tuple[str, ...]) -> None:
-    """Print the Rego generated for policy FILES (or directories)."""
+    """Print the Rego generated for policy FILES (or directories).
+
+    A file is compiled with the rest of its directory, whose patterns it may use.
+    """
     from engine.check import load_policies
 
-    policy_set = load_policies([Path(f) for f in files])
-    click.echo("\n".join(module.text for module in policy_set.modules), nl=False)
+    paths = [Path(f).resolve() for f in files]
+    policy_set = load_policies(sorted({p.parent if p.is_file() else p for p in paths}))
+    chosen = [
+        m
+        for m in policy_set.modules
+        if any(Path(m.path).resolve() == p or p in Path(m.path).resolve().parents for p in paths)
+    ]
+    click.echo("\n".join(module.text for module in chosen), nl=False)
 
 
 @main.command()

@@ -112,9 +112,14 @@ def discover(root: Path, targets: list[str]) -> FileSet:
     wanted: list[str] = []
     prefixes: list[str] = []
     for target in targets:
-        absolute = (
-            (Path.cwd() / target).resolve() if not Path(target).is_absolute() else Path(target)
-        )
+        absolute = Path(target)
+        if not absolute.is_absolute():
+            # Relative to the current directory, as users type them; else to the root.
+            absolute = Path.cwd() / target
+            usable = absolute.exists() and _inside(root, absolute)
+            if not usable and (root / target).exists():
+                absolute = root / target
+        absolute = absolute.resolve()
         if not _inside(root, absolute):
             raise ProofgateError(f"{target}: outside the repo root {root}")
         if not absolute.exists():

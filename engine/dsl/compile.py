@@ -163,7 +163,7 @@ class _PolicyCompiler:
         bodies: list[list[str]]
         if isinstance(expr, ast.Or):
             bodies = [self.statements(item, set(bound), binds=False) for item in expr.items]
-        elif isinstance(expr, ast.Quantified):
+        elif isinstance(expr, ast.Quantified) and expr.kind == "some":
             inner = set(bound) | {expr.var}
             head = f"some {self.var(expr.var)} in {self.value(expr.source)}"
             bodies = [[head, *self.statements(expr.body, inner, binds=False)]]

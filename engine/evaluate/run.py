@@ -177,7 +177,7 @@ def make_finding(
     if "at" in hit:
         path, line, column, end_line, end_column = hit["at"]
     else:
-        path, line, column = record["path"], record["line"], record["column"]
+        path, line, column = record.get("path", ""), record.get("line", 1), record.get("column", 1)
         end_line, end_column = record.get("end_line", line), record.get("end_column", column)
         if "o" in hit and checked.anchor is not None:
             atom = program.atom(checked.anchor)
