@@ -28,6 +28,7 @@ class PolicySet:
     program: Program
     modules: list[RegoModule]
     sources: dict[str, str]
+    rego: dict[str, str] = field(default_factory=dict)  # hand-written modules
 
 
 @dataclass
@@ -56,8 +57,8 @@ def policy_files(dirs: list[Path]) -> list[Path]:
         if not directory.is_dir():
             raise ProofgateError(f"{directory}: no such policy directory")
         found = sorted(directory.rglob("*.policy"))
-        if not found:
-            raise ProofgateError(f"{directory}: no .policy files in this directory")
+        if not found and not any(directory.rglob("*.rego")):
+            raise ProofgateError(f"{directory}: no .policy or .rego files in this directory")
         files.extend(found)
     return files
 
@@ -79,8 +80,10 @@ def load_policies(dirs: list[Path]) -> PolicySet:
             errors.append(error)
     if errors:
         raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
+    from engine.evaluate.handwritten import rego_files
+
     program = check(modules, sources)
-    return PolicySet(program, compile_program(program), sources)
+    return PolicySet(program, compile_program(program), sources, rego_files(dirs))
 
 
 def _display_path(path: Path) -> str:
@@ -151,6 +154,11 @@ def run_check(
     fileset = discover(root, targets)
     needed = policies.program.collections_used()
     kinds = {kind for name in needed for kind in COLLECTIONS[name].kinds}
+    if policies.rego:
+        from engine.evaluate.handwritten import STRUCTURED_KINDS
+
+        kinds |= STRUCTURED_KINDS
+    structured: list[tuple[str, str, str]] = []
     collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
     for name, records in ledger_extraction.records.items():
         collections[name] = list(records)
@@ -161,7 +169,7 @@ def run_check(
             continue
         kind = kind_of(rel)
         collections["files"].append(_file_record(rel, kind))
-        if kind not in kinds and "*" not in kinds:
+        if kind not in kinds:
             continue
         extract = extractor(kind)
         if extract is None:
@@ -173,12 +181,18 @@ def run_check(
             if read.note:
                 notes.append(read.note)
             continue
+        if policies.rego:
+            structured.append((rel, kind, read.text))
         result = extract(SourceFile(rel, read.text, kind, rel in bootstrap))
         problems.extend(result.problems)
         for name, records in result.records.items():
             collections.setdefault(name, []).extend(records)
     model = InputModel(collections, ledger_record)
     findings = evaluate(policies.program, policies.modules, model, backend)
+    if policies.rego:
+        from engine.evaluate.handwritten import evaluate_files
+
+        findings += evaluate_files(policies.rego, structured, backend)
     findings = sorted(set(findings) | {parse_error(p) for p in problems})
     return CheckResult(findings, len(fileset.paths), notes, bool(ledger_record.get("present")))
 

@@ -264,7 +264,7 @@ class Collection:
 COLLECTIONS: dict[str, Collection] = {
     c.name: c
     for c in [
-        Collection("files", "File", ("*",)),
+        Collection("files", "File", ()),  # built for every file, no extraction
         Collection("sentences", "Sentence", ("markdown",)),
         Collection("code", "Code", ("markdown",)),
         Collection("documents", "Document", ("markdown",)),

@@ -45,9 +45,17 @@ def test_drifting_repo_fails_with_findings_in_every_surface() -> None:
     assert keys == sorted(keys)
     first = report["findings"][0]
     assert set(first) == {
-        "rule", "severity", "path", "line", "column", "end_line", "end_column",
-        "message", "rationale", "fix",
-    }  # fmt: skip
+        "rule",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "message",
+        "rationale",
+        "fix",
+    }
     summary = report["summary"]
     assert summary["findings"] == len(report["findings"]) == summary["errors"] + summary["warnings"]
     # The flakehub claim in README.md points at the word "FlakeHub" itself.
@@ -79,7 +87,7 @@ def test_text_format_groups_by_file_and_fail_on() -> None:
 
 
 def test_paths_narrow_the_check(tmp_path: Path) -> None:
-    code, out, _ = run("check", "--root", str(DRIFTING), "-f", "json", "docs")
+    _, out, _ = run("check", "--root", str(DRIFTING), "-f", "json", "docs")
     assert {f["path"] for f in json.loads(out)["findings"]} <= {"docs/runners.md", "proofs.yaml"}
 
 
@@ -104,9 +112,10 @@ def test_explain() -> None:
 @pytest.mark.parametrize(
     ("policy", "expected"),
     [
-        ('policy x { severty error }', "bad.policy:1:12: unexpected 'severty'"),
+        ("policy x { severty error }", "bad.policy:1:12: unexpected 'severty'"),
         (
-            'policy x { rationale "r" fix "f" deny for s in sentences where s.txt == "a" message "m" }',
+            'policy x { rationale "r" fix "f" deny for s in sentences '
+            'where s.txt == "a" message "m" }',
             "bad.policy:1:64: Sentence has no field 'txt'",
         ),
     ],
@@ -121,7 +130,7 @@ def test_policy_errors_exit_2_without_traceback(tmp_path: Path, policy: str, exp
 
 def test_empty_policy_dir_and_bad_ledger(tmp_path: Path) -> None:
     code, _, err = run("check", "--root", str(COMPLIANT), "-p", str(tmp_path))
-    assert code == 2 and "no .policy files" in err
+    assert code == 2 and "no .policy or .rego files" in err
     ledger = tmp_path / "proofs.yaml"
     ledger.write_text("repo: x\nrunner_classes:\n  kvm: {state: prooved}\n")
     code, _, err = run("check", "--root", str(COMPLIANT), "--ledger", str(ledger))
@@ -151,3 +160,30 @@ def test_real_subprocess() -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["summary"]["errors"] > 0
+
+
+def test_handwritten_rego_with_conftest_conventions(tmp_path: Path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "mac.yml").write_text(
+        "on: push\njobs:\n  build:\n    runs-on: macos-latest\n    steps: [{run: make}]\n"
+    )
+    code, out, _ = run(
+        "check", "--root", str(tmp_path), "-f", "json", "-p", str(REPO / "fixtures" / "rego")
+    )
+    assert code == 1
+    found = [
+        (f["rule"], f["severity"], f["path"], f["message"]) for f in json.loads(out)["findings"]
+    ]
+    assert found == [
+        ("main", "error", ".github/workflows/mac.yml", "job build runs on GitHub-hosted macOS"),
+        ("main", "warning", ".github/workflows/mac.yml", "workflow has no name"),
+    ]
+
+
+def test_broken_handwritten_rego_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "bad.rego").write_text("package main\n\ndeny contains msg if {\n")
+    code, out, err = run("check", "--root", str(COMPLIANT), "-p", str(tmp_path))
+    assert code == 2
+    assert "bad.rego" in err and "does not compile" in err
+    assert "Traceback" not in out + err

@@ -66,7 +66,10 @@ def test_precedence_and_flattening() -> None:
         ('s.text == "x"', ast.Compare("==", ast.Field(ast.Var("s"), "text"), ast.Literal("x"))),
         ("s.line >= 3", ast.Compare(">=", ast.Field(ast.Var("s"), "line"), ast.Literal(3))),
         ("x != 1.5", ast.Compare("!=", ast.Var("x"), ast.Literal(1.5))),
-        ('x in ["a", "b"]', ast.Member(ast.Var("x"), ast.ListExpr((ast.Literal("a"), ast.Literal("b"))))),
+        (
+            'x in ["a", "b"]',
+            ast.Member(ast.Var("x"), ast.ListExpr((ast.Literal("a"), ast.Literal("b")))),
+        ),
         ("x not in y", ast.Member(ast.Var("x"), ast.Var("y"), negated=True)),
         ('x startswith "a"', ast.StrTest("startswith", ast.Var("x"), ast.Literal("a"))),
         ('x endswith "a"', ast.StrTest("endswith", ast.Var("x"), ast.Literal("a"))),
@@ -86,7 +89,9 @@ def test_precedence_and_flattening() -> None:
         ("false", ast.Literal(False)),
         (
             "some st in j.steps { st.x }",
-            ast.Quantified("some", "st", ast.Field(ast.Var("j"), "steps"), ast.Field(ast.Var("st"), "x")),
+            ast.Quantified(
+                "some", "st", ast.Field(ast.Var("j"), "steps"), ast.Field(ast.Var("st"), "x")
+            ),
         ),
         (
             "every p in c.proofs { p.age_days < 180 }",
@@ -116,9 +121,15 @@ def test_spans_are_excluded_from_equality_but_kept() -> None:
     [
         ("policy x { severty error }", 1, 12, "unexpected 'severty'", "'severity'"),
         ("policy X {}", 1, 8, "unexpected 'X'", "kebab-case"),
-        ("policy x {\n  rationale \"a\" @\n}", 2, 17, "unexpected character '@'", "expected"),
-        ("policy x {\n  rationale \"a\"\n", 2, 16, "unexpected end of file", "'}'"),
-        ('policy x { rationale "a\\q" fix "b" deny for s in y message "m" }', 1, 22, "invalid escape", ""),
+        ('policy x {\n  rationale "a" @\n}', 2, 17, "unexpected character '@'", "expected"),
+        ('policy x {\n  rationale "a"\n', 2, 16, "unexpected end of file", "'}'"),
+        (
+            'policy x { rationale "a\\q" fix "b" deny for s in y message "m" }',
+            1,
+            22,
+            "invalid escape",
+            "",
+        ),
     ],
 )
 def test_syntax_errors(source: str, line: int, column: int, message: str, hint: str) -> None:

@@ -19,8 +19,15 @@ def pos(path: str, line: int) -> dict[str, Any]:
 
 
 def sentence(line: int, text: str) -> dict[str, Any]:
-    return {**pos("README.md", line), "text": text, "block": "paragraph", "heading": "",
-            "headings": [], "table_header": "", "in_blockquote": False}  # fmt: skip
+    return {
+        **pos("README.md", line),
+        "text": text,
+        "block": "paragraph",
+        "heading": "",
+        "headings": [],
+        "table_header": "",
+        "in_blockquote": False,
+    }
 
 
 def step(line: int, **fields: Any) -> dict[str, Any]:
@@ -37,25 +44,69 @@ MODEL = InputModel(
             sentence(4, "Ünïcödé GITLAB mention, no claim."),
         ],
         "jobs": [
-            {**pos(".github/workflows/ci.yml", 5), "id": "build", "runs_on": ["self-hosted", "gpu"],
-             "triggers": ["push"], "if": "",
-             "steps": [step(7, uses="DeterminateSystems/flakehub-push@main"),
-                       step(9, run="nix build --max-jobs 0", continue_on_error=True,
-                            **{"with": {"flakehub": "true"}})]},
-            {**pos(".github/workflows/ci.yml", 20), "id": "lint", "runs_on": ["ubuntu-latest"],
-             "triggers": ["pull_request"], "if": "", "steps": []},
-        ],  # fmt: skip
+            {
+                **pos(".github/workflows/ci.yml", 5),
+                "id": "build",
+                "runs_on": ["self-hosted", "gpu"],
+                "triggers": ["push"],
+                "if": "",
+                "steps": [
+                    step(7, uses="DeterminateSystems/flakehub-push@main"),
+                    step(
+                        9,
+                        run="nix build --max-jobs 0",
+                        continue_on_error=True,
+                        **{"with": {"flakehub": "true"}},
+                    ),
+                ],
+            },
+            {
+                **pos(".github/workflows/ci.yml", 20),
+                "id": "lint",
+                "runs_on": ["ubuntu-latest"],
+                "triggers": ["pull_request"],
+                "if": "",
+                "steps": [],
+            },
+        ],
         "runner_classes": [
-            {**pos("proofs.yaml", 2), "name": "kvm", "index": 0, "state": "experimental",
-             "labels": ["kvm"], "proofs": []},
-            {**pos("proofs.yaml", 8), "name": "gpu", "index": 1, "state": "proved",
-             "labels": ["gpu", "cuda"], "proofs": [{**pos("proofs.yaml", 9), "surface": "x",
-             "evidence": "a", "evidence_kind": "path", "evidence_exists": False,
-             "verified": "2026-01-01", "age_days": 329}]},
-        ],  # fmt: skip
+            {
+                **pos("proofs.yaml", 2),
+                "name": "kvm",
+                "index": 0,
+                "state": "experimental",
+                "labels": ["kvm"],
+                "proofs": [],
+            },
+            {
+                **pos("proofs.yaml", 8),
+                "name": "gpu",
+                "index": 1,
+                "state": "proved",
+                "labels": ["gpu", "cuda"],
+                "proofs": [
+                    {
+                        **pos("proofs.yaml", 9),
+                        "surface": "x",
+                        "evidence": "a",
+                        "evidence_kind": "path",
+                        "evidence_exists": False,
+                        "verified": "2026-01-01",
+                        "age_days": 329,
+                    }
+                ],
+            },
+        ],
     },
-    ledger={**pos("proofs.yaml", 1), "present": True, "repo": "o/r", "forges": {"gitlab": {"name": "gitlab", "state": "retired"},
-            "forgejo": {"name": "forgejo", "state": "proved"}}},  # fmt: skip
+    ledger={
+        **pos("proofs.yaml", 1),
+        "present": True,
+        "repo": "o/r",
+        "forges": {
+            "gitlab": {"name": "gitlab", "state": "retired"},
+            "forgejo": {"name": "forgejo", "state": "proved"},
+        },
+    },
 )
 
 CONDITIONS = {
@@ -87,7 +138,10 @@ CONDITIONS = {
         "for j in jobs where some st in j.steps { st.run matches /--max-jobs\\s+0/ }",
         "{j.id}",
     ),
-    "map-field": ('for j in jobs where some st in j.steps { st.with.flakehub == "true" }', "{j.id}"),
+    "map-field": (
+        'for j in jobs where some st in j.steps { st.with.flakehub == "true" }',
+        "{j.id}",
+    ),
     "join-and-count": (
         "for c in runner_classes, prev in runner_classes where prev.index < c.index "
         'and c.state == "proved" and prev.state != "proved" and count(c.proofs) > 0',

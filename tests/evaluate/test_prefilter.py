@@ -23,8 +23,8 @@ ATOMS = [
     's.block == "paragraph"',
     'ledger.repo == "o/r"',
     'ledger.forges["gitlab"].state == "proved"',
-    "some h in s.headings { h == \"Intro\" }",
-    'count(s.headings) == 0',
+    'some h in s.headings { h == "Intro" }',
+    "count(s.headings) == 0",
 ]
 
 
@@ -44,10 +44,18 @@ def conditions() -> st.SearchStrategy[str]:
 def sentences() -> st.SearchStrategy[dict[str, Any]]:
     return st.builds(
         lambda words, line, block, headings: {
-            "path": "a.md", "line": line, "column": 1, "end_line": line, "end_column": 2,
-            "text": " ".join(words), "block": block, "heading": "", "headings": headings,
-            "table_header": "", "in_blockquote": False,
-        },  # fmt: skip
+            "path": "a.md",
+            "line": line,
+            "column": 1,
+            "end_line": line,
+            "end_column": 2,
+            "text": " ".join(words),
+            "block": block,
+            "heading": "",
+            "headings": headings,
+            "table_header": "",
+            "in_blockquote": False,
+        },
         st.lists(st.sampled_from(WORDS), max_size=6),
         st.integers(1, 5),
         st.sampled_from(["paragraph", "heading"]),
@@ -56,9 +64,18 @@ def sentences() -> st.SearchStrategy[dict[str, Any]]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(conditions(), st.lists(sentences(), min_size=1, max_size=8), st.sampled_from(["proved", "retired"]))
-def test_prefilter_keeps_every_match(condition: str, records: list[dict[str, Any]], state: str) -> None:
-    source = f'policy p {{ rationale "r" fix "f" deny for s in sentences where {condition} message "m" }}'
+@given(
+    conditions(),
+    st.lists(sentences(), min_size=1, max_size=8),
+    st.sampled_from(["proved", "retired"]),
+)
+def test_prefilter_keeps_every_match(
+    condition: str, records: list[dict[str, Any]], state: str
+) -> None:
+    source = (
+        'policy p { rationale "r" fix "f" deny for s in sentences '
+        f'where {condition} message "m" }}'
+    )
     try:
         program = check([parse(source, "p.policy")])
     except ProofgateError:  # e.g. a capture bound twice: not a program to test

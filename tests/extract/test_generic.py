@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from engine.extract import generic, yamlsrc
@@ -117,7 +118,7 @@ def test_toml_arrays_of_tables_nest() -> None:
 
 
 def test_toml_values_the_scanner_cannot_place_take_their_ancestor() -> None:
-    text = 'a = 1\n[t]\nb = 2\n'
+    text = "a = 1\n[t]\nb = 2\n"
     assert generic._nearest({("t",): (2, 1, 2, 4)}, ("t", "x", 0)) == (2, 1, 2, 4)
     assert generic._nearest({}, ("t",)) == (1, 1, 1, 1)
     assert [row[2] for row in _rows(_text(text, "toml"))] == [1, 3]
@@ -125,7 +126,7 @@ def test_toml_values_the_scanner_cannot_place_take_their_ancestor() -> None:
 
 def test_toml_special_values() -> None:
     text = (
-        'inf = inf\nnan = nan\nwhen = 1979-05-27T07:32:00-08:00\nlocal = 07:32:00\n'
+        "inf = inf\nnan = nan\nwhen = 1979-05-27T07:32:00-08:00\nlocal = 07:32:00\n"
         "lit = '''\nraw ''\\n'''''\nq = \"a \\\" b\"\n\"key \\u0041\" = 1\n"
     )
     rows = {row[0]: row[1:] for row in _rows(_text(text, "toml"))}
@@ -163,7 +164,9 @@ def test_malformed_files(name: str, kind: str, line: int, column: int, start: st
         ("a = 1\na = 2\n", "toml", (2, 6, "malformed TOML: Cannot overwrite a value")),
     ],
 )
-def test_parser_errors_keep_their_position(text: str, kind: str, problem: tuple[int, int, str]) -> None:
+def test_parser_errors_keep_their_position(
+    text: str, kind: str, problem: tuple[int, int, str]
+) -> None:
     out = _text(text, kind)
     assert out.records == {}
     assert _problems(out) == [problem]
@@ -202,7 +205,11 @@ def test_small_documents(text: str, kind: str, rows: list[Row]) -> None:
 
 
 def test_values_are_json_able() -> None:
-    for name, kind in [("settings.yaml", "yaml"), ("package.json", "json"), ("config.toml", "toml")]:
+    for name, kind in [
+        ("settings.yaml", "yaml"),
+        ("package.json", "json"),
+        ("config.toml", "toml"),
+    ]:
         json.dumps(_fixture(name, kind).records, allow_nan=False)
 
 
@@ -245,7 +252,10 @@ def test_more_than_the_leaf_cap_is_cut_with_a_problem() -> None:
 
 def test_the_cap_applies_to_every_format(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(generic, "MAX_LEAVES", 2)
-    for text, kind, column in [("a: 1\nb: 2\nc: 3\n", "yaml", 4), ("a = 1\nb = 2\nc = 3\n", "toml", 5)]:
+    for text, kind, column in [
+        ("a: 1\nb: 2\nc: 3\n", "yaml", 4),
+        ("a = 1\nb = 2\nc = 3\n", "toml", 5),
+    ]:
         out = _text(text, kind)
         assert [row[0] for row in _rows(out)] == ["a", "b"]
         assert [(p.line, p.column) for p in out.problems] == [(3, column)]
@@ -312,9 +322,14 @@ def test_arbitrary_text_never_raises(text: str, kind: str) -> None:
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=25,
 )
 
@@ -329,7 +344,9 @@ def _scalars(value: Any) -> list[Any]:
 
 @settings(max_examples=200, deadline=None)
 @given(_JSON, st.sampled_from([None, 0, 2]), st.booleans())
-def test_every_json_leaf_spans_its_own_text(value: Any, indent: int | None, ascii_only: bool) -> None:
+def test_every_json_leaf_spans_its_own_text(
+    value: Any, indent: int | None, ascii_only: bool
+) -> None:
     text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
     out = _text(text, "json")
     assert out.problems == []
@@ -349,3 +366,82 @@ def test_yaml_leaves_match_the_data(value: Any, flow: bool) -> None:
     out = _text(text, "yaml")
     _assert_within(text, out, "yaml")
     assert len(out.records.get("config_values", [])) == len(_scalars(value))
+
+
+# A small TOML writer for the property below: tables, arrays of tables, inline
+# tables, arrays, and the four kinds of strings.
+
+_TOML_KEY = st.from_regex(r"[A-Za-z0-9_-]{1,6}", fullmatch=True) | st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), max_size=5
+)
+_TOML_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), max_size=8)
+_TOML_VALUE = st.recursive(
+    st.integers(-(10**6), 10**6) | st.booleans() | _TOML_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TOML_KEY, inner, max_size=3),
+    max_leaves=8,
+)
+_TOML_BODY = st.dictionaries(_TOML_KEY, _TOML_VALUE, max_size=4)
+
+
+def _toml_key(key: str) -> str:
+    return (
+        key
+        if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key)
+        else json.dumps(key, ensure_ascii=False)
+    )
+
+
+def _toml_value(value: Any, style: int) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        if style == 1 and "'" not in value:
+            return f"'{value}'"
+        if style == 2 and not value.endswith('"'):
+            return '"""\n' + value.replace("\\", "\\\\").replace('"""', '""\\"') + '"""'
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        joiner = ",\n  " if style == 2 else ", "
+        return "[" + joiner.join(_toml_value(v, style) for v in value) + "]"
+    pairs = (f"{_toml_key(k)} = {_toml_value(v, style)}" for k, v in value.items())
+    return "{" + ", ".join(pairs) + "}"
+
+
+def _toml_table(body: dict[str, Any], style: int) -> str:
+    return "".join(f"{_toml_key(k)} = {_toml_value(v, style)}\n" for k, v in body.items())
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _TOML_BODY,
+    st.dictionaries(_TOML_KEY, _TOML_BODY, max_size=3),
+    st.dictionaries(_TOML_KEY, st.lists(_TOML_BODY, min_size=1, max_size=3), max_size=2),
+    st.integers(0, 2),
+)
+def test_every_toml_leaf_spans_its_own_text(
+    top: dict[str, Any], tables: dict[str, Any], arrays: dict[str, Any], style: int
+) -> None:
+    text = _toml_table(top, style)
+    text += "".join(
+        f"\n[{_toml_key(n)}]  # table\n{_toml_table(b, style)}" for n, b in tables.items()
+    )
+    for name, bodies in arrays.items():
+        text += "".join(f"[[{_toml_key(name)}]]\n{_toml_table(b, style)}" for b in bodies)
+    try:
+        expected = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        assume(False)  # a name used twice
+    out = _text(text, "toml")
+    assert out.problems == []
+    records = out.records.get("config_values", [])
+    assert [r["value"] for r in records] == _scalars(expected)
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    for r in records:
+        written = text[
+            starts[r["line"] - 1] + r["column"] - 1 : starts[r["end_line"] - 1]
+            + r["end_column"]
+            - 1
+        ]
+        assert tomllib.loads(f"v = {written}")["v"] == r["value"], (r["key"], written)

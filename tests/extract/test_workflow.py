@@ -302,18 +302,21 @@ def test_wrong_shapes_of_on(on: str, problem: tuple[int, int, str]) -> None:
         ),
         (
             "strategy:\n      matrix:\n        os: [kvm]\n        include:\n"
-            "          - os: gpu\n          - other: 1\n    runs-on: [self-hosted, '${{matrix.os}}']",
+            "          - os: gpu\n          - other: 1\n"
+            "    runs-on: [self-hosted, '${{matrix.os}}']",
             ["self-hosted", "kvm", "gpu"],
             "",
         ),
         (
             "strategy:\n      matrix:\n        platform:\n          - {runner: riscv64}\n"
-            "          - {runner: [self-hosted, macos]}\n    runs-on: ${{ matrix.platform.runner }}",
+            "          - {runner: [self-hosted, macos]}\n"
+            "    runs-on: ${{ matrix.platform.runner }}",
             ["riscv64", "self-hosted", "macos"],
             "",
         ),
         (
-            "strategy:\n      matrix:\n        arch: [x64, arm64]\n    runs-on: linux-${{ matrix.arch }}",
+            "strategy:\n      matrix:\n        arch: [x64, arm64]\n"
+            "    runs-on: linux-${{ matrix.arch }}",
             ["linux-x64", "linux-arm64"],
             "",
         ),

@@ -14,6 +14,14 @@ def _one(text: str) -> yamlsrc.Node:
     return document
 
 
+def _get(node: yamlsrc.Node, *keys: str) -> yamlsrc.Node:
+    for key in keys:
+        child = node.get(key)
+        assert child is not None, key
+        node = child
+    return node
+
+
 def test_scalars_follow_yaml_1_2_core() -> None:
     doc = _one("a: on\nb: yes\nc: true\nd: ~\ne: 010\nf: 0x1F\ng: 1.5\nh: '3'\ni:\n")
     assert doc.plain() == {
@@ -31,8 +39,8 @@ def test_scalars_follow_yaml_1_2_core() -> None:
 
 def test_raw_and_style_keep_the_scalar_as_written() -> None:
     doc = _one("v: 3.10\nq: \"x\"\ns: 'y'\nb: |\n  z\nf: >\n  w\np: plain\n")
-    assert doc.get("v").value == 3.1  # type: ignore[union-attr]
-    assert doc.get("v").raw == "3.10"  # type: ignore[union-attr]
+    assert _get(doc, "v").value == 3.1
+    assert _get(doc, "v").raw == "3.10"
     styles = {key: node.style for key, node in doc.value.items()}
     assert styles == {"v": "", "q": '"', "s": "'", "b": "|", "f": ">", "p": ""}
 
@@ -54,19 +62,16 @@ def test_an_integer_too_long_for_python_stays_text() -> None:
 
 def test_positions_of_keys_and_values() -> None:
     doc = _one("top:\n  key: value\n  list:\n    - item\n")
-    top = doc.get("top")
-    assert top is not None
-    key = top.get("key")
-    assert key is not None
+    key = _get(doc, "top", "key")
     assert (key.key_line, key.key_column) == (2, 3)
     assert (key.line, key.column, key.end_line, key.end_column) == (2, 8, 2, 13)
-    item = top.get("list").value[0]  # type: ignore[union-attr]
+    item = _get(doc, "top", "list").value[0]
     assert (item.line, item.column) == (4, 7)
 
 
 def test_columns_count_code_points() -> None:
     doc = _one('name: "🚀é"\nnext: {a: "ü", b: x}\n')
-    b = doc.get("next").get("b")  # type: ignore[union-attr]
+    b = _get(doc, "next", "b")
     assert (b.line, b.column) == (2, 19)
 
 
@@ -122,9 +127,18 @@ def test_nesting_deeper_than_the_limit_is_an_error() -> None:
     depth = yamlsrc.MAX_DEPTH + 5
     with pytest.raises(yamlsrc.YamlError, match="nested deeper"):
         yamlsrc.load("a: " + "[" * depth + "]" * depth + "\n")
-    assert _one("a: " + "[" * 50 + "]" * 50 + "\n").get("a") is not None
+    assert _get(_one("a: " + "[" * 50 + "]" * 50 + "\n"), "a").is_seq
 
 
 def test_split_lines_counts_every_yaml_line_break() -> None:
     assert yamlsrc.split_lines("a\r\nb\rc\nd\x85e\u2028f") == ["a", "b", "c", "d", "e", "f"]
     assert yamlsrc.split_lines("a\n") == ["a", ""]
+
+
+def test_positions_at_the_end_of_a_text_without_a_final_break_stay_inside_it() -> None:
+    # libyaml puts the end of such a stream on a line after the last one
+    doc = _one("a: {b: 1}")
+    assert (doc.end_line, doc.end_column) == (1, 10)
+    with pytest.raises(yamlsrc.YamlError) as caught:
+        yamlsrc.load("a: {")
+    assert (caught.value.line, caught.value.column) == (1, 5)
