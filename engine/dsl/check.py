@@ -415,16 +415,20 @@ class _Checker:
     # --- conditions ---------------------------------------------------------
 
     def condition(self, expr: ast.Expr, scope: dict[str, Type], binds: bool) -> None:
-        """Check a condition. With ``binds``, regex captures join ``scope``."""
+        """Check a condition. With ``binds``, regex captures join ``scope``.
+
+        Captures bound inside ``or`` branches, ``not`` and quantifier bodies are
+        visible only there, after the regex test that binds them.
+        """
         if isinstance(expr, ast.And):
             inner = scope if binds else dict(scope)
             for item in expr.items:
                 self.condition(item, inner, binds)
         elif isinstance(expr, ast.Or):
-            for item in expr.items:
-                self.condition(item, dict(scope), binds=False)
+            for item in expr.items:  # each branch binds its captures for itself
+                self.condition(item, dict(scope), binds=True)
         elif isinstance(expr, ast.Not):
-            self.condition(expr.item, dict(scope), binds=False)
+            self.condition(expr.item, dict(scope), binds=True)
         elif isinstance(expr, ast.Compare):
             self.compare(expr, scope)
         elif isinstance(expr, ast.Member):
@@ -440,7 +444,7 @@ class _Checker:
             source = self.type_of(expr.source, scope)
             inner = dict(scope)
             self.declare(expr.var, self.element_type(source, expr.source), inner, expr.span)
-            self.condition(expr.body, inner, binds=False)
+            self.condition(expr.body, inner, binds=True)
         else:
             t = self.type_of(expr, scope)
             if not _compatible(t, BOOL):

@@ -119,7 +119,7 @@ class _PolicyCompiler:
         if isinstance(expr, ast.Matches):
             return self.matches(expr, bound, binds)
         if isinstance(expr, ast.Not):
-            if _simple(expr.item):
+            if self.simple(expr.item):
                 (inner,) = self.statements(expr.item, set(bound), binds=False)
                 return [f"not {inner}"]
             return [f"not {self.helper(expr.item, bound)}"]
@@ -128,7 +128,7 @@ class _PolicyCompiler:
         if isinstance(expr, ast.Quantified):
             if expr.kind == "some":
                 return [self.helper(expr, bound)]
-            body = self.statements(expr.body, {*bound, expr.var}, binds=False)
+            body = self.statements(expr.body, {*bound, expr.var}, binds=True)
             return [
                 f"every {self.var(expr.var)} in {self.value(expr.source)} {{\n"
                 + "".join(f"\t\t{line}\n" for line in body)
@@ -162,17 +162,27 @@ class _PolicyCompiler:
         params = ", ".join(self.var(v) for v in free)
         bodies: list[list[str]]
         if isinstance(expr, ast.Or):
-            bodies = [self.statements(item, set(bound), binds=False) for item in expr.items]
+            bodies = [self.statements(item, set(bound), binds=True) for item in expr.items]
         elif isinstance(expr, ast.Quantified) and expr.kind == "some":
             inner = set(bound) | {expr.var}
             head = f"some {self.var(expr.var)} in {self.value(expr.source)}"
-            bodies = [[head, *self.statements(expr.body, inner, binds=False)]]
+            bodies = [[head, *self.statements(expr.body, inner, binds=True)]]
         else:
-            bodies = [self.statements(expr, set(bound), binds=False)]
+            bodies = [self.statements(expr, set(bound), binds=True)]
         for body in bodies:
             lines = "".join(f"\t{line}\n" for line in body)
             self.helpers.append(f"{name}({params}) if {{\n{lines}}}\n")
         return f"{name}({params})"
+
+    def simple(self, expr: ast.Expr) -> bool:
+        """True when a condition compiles to one Rego expression that ``not`` can prefix."""
+        if isinstance(expr, ast.Member):
+            return not expr.negated
+        if isinstance(expr, ast.Matches):
+            return not (self.program.atom(expr).regex.groups or expr.bind)
+        return isinstance(
+            expr, ast.Compare | ast.StrTest | ast.Literal | ast.Var | ast.Field | ast.Index
+        )
 
     # --- clauses -------------------------------------------------------------
 
@@ -226,16 +236,6 @@ class _PolicyCompiler:
         package = package_name(self.policy.id)
         entrypoints = {c.key: f"data.{package}.{rule_name(c)}" for c in self.clauses}
         return RegoModule(self.policy.id, span.path, package, text, entrypoints)
-
-
-def _simple(expr: ast.Expr) -> bool:
-    """True when a condition compiles to one Rego expression that ``not`` can prefix."""
-    if isinstance(expr, ast.Member):
-        return not expr.negated
-    return isinstance(
-        expr,
-        ast.Compare | ast.StrTest | ast.Matches | ast.Literal | ast.Var | ast.Field | ast.Index,
-    )
 
 
 def _free_vars(expr: object) -> set[str]:

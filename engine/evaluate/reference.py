@@ -147,18 +147,24 @@ class Evaluator:
         if isinstance(expr, ast.And):
             return all(self.holds(item, env) for item in expr.items)
         if isinstance(expr, ast.Or):
-            return any(self.holds(item, env) for item in expr.items)
+            return any(self._exists(item, env) for item in expr.items)
         if isinstance(expr, ast.Not):
-            return not self.holds(expr.item, env)
+            return not self._exists(expr.item, env)
         if isinstance(expr, ast.Matches):
             return bool(self.matches_of(expr, env))
         if isinstance(expr, ast.Quantified):
             source = self.value(expr.source, env)
             if source is UNDEF:
                 return False
-            results = (self.holds(expr.body, {**env, expr.var: item}) for item in elements(source))
+            results = (
+                self._exists(expr.body, {**env, expr.var: item}) for item in elements(source)
+            )
             return any(results) if expr.kind == "some" else all(results)
         return self._test(expr, env)
+
+    def _exists(self, expr: ast.Expr, env: Env) -> bool:
+        """Whether a local scope (or branch, not, quantifier body) holds, captures bound."""
+        return next(self.solve(expr, env, binds=True), None) is not None
 
     def _test(self, expr: ast.Expr, env: Env) -> bool:
         if isinstance(expr, ast.Compare):

@@ -155,6 +155,12 @@ CONDITIONS = {
         "for c in runner_classes where not every p in c.proofs { p.age_days < 180 }",
         "{c.name}",
     ),
+    "capture-in-body": (
+        "for j in jobs where some st in j.steps { st.uses matches /^(?<owner>[A-Za-z]+)\\// "
+        'and owner == "DeterminateSystems" } '
+        'and not (j.id matches /^(?<first>.)/ and first == "x")',
+        "{j.id}",
+    ),
     "at-other-var": (
         'for j in jobs, st in j.steps where st.uses contains "flakehub"',
         "{st.uses}",
