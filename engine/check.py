@@ -193,6 +193,11 @@ def run_check(
         from engine.evaluate.handwritten import evaluate_files
 
         findings += evaluate_files(policies.rego, structured, backend)
+    if ledger_record.get("present"):
+        from engine.matrix import stale_matrices
+
+        markdown = [rel for rel in fileset.paths if kind_of(rel) == "markdown"]
+        findings += stale_matrices(root, markdown, ledger_record, today)
     findings = sorted(set(findings) | {parse_error(p) for p in problems})
     return CheckResult(findings, len(fileset.paths), notes, bool(ledger_record.get("present")))
 

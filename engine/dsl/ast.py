@@ -73,7 +73,7 @@ class Call:
 
 @dataclass(frozen=True)
 class Regex:
-    """A regular expression literal ``/source/flags`` (RE2 syntax; flag ``i``)."""
+    """A regular expression literal ``/source/flags`` (``regex`` syntax; flags i, m, s)."""
 
     source: str
     flags: str = ""

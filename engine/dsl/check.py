@@ -65,6 +65,57 @@ class CheckedClause:
     at: str
     anchor: ast.Matches | None  # first top-level regex test on the located variable
 
+    def from_record(self, expr: ast.Expr) -> bool:
+        """True for a placeholder Python renders from the main record itself."""
+        while isinstance(expr, ast.Field):
+            expr = expr.base
+        return _is_var(expr, self.main_var)
+
+    def rego_placeholders(self) -> tuple[tuple[str, ast.Expr], ...]:
+        """The placeholders whose values Rego must return (captures, joined records)."""
+        return tuple((t, e) for t, e in self.placeholders if not self.from_record(e))
+
+    def main_fields(self) -> frozenset[str] | None:
+        """The fields of the main record the clause reads (None: it needs all of them).
+
+        Rego only receives these (plus regex facts): the input is what regopy
+        spends most of its time on (``bench/chunking.py``).
+        """
+        nodes: list[object] = []
+        for generator in self.clause.generators[1:]:
+            nodes.extend(walk(generator.source))
+        nodes.extend(walk(self.clause.where) if self.clause.where is not None else [])
+        for _, expr in self.rego_placeholders():
+            nodes.extend(walk(expr))
+        # A regex subject is read by Python, not Rego: Rego sees only its facts.
+        by_facts = {
+            id(inner)
+            for node in nodes
+            if isinstance(node, ast.Matches)
+            for inner in walk(node.subject)
+        }
+        fields: set[str] = set()
+        read_through: set[int] = set()
+        for node in nodes:
+            if id(node) in by_facts:
+                if isinstance(node, ast.Field | ast.Index):
+                    read_through.add(id(node.base))
+                continue
+            if isinstance(node, ast.Field | ast.Index) and _is_var(node.base, self.main_var):
+                read_through.add(id(node.base))
+                if isinstance(node, ast.Field):
+                    fields.add(node.name)
+                elif isinstance(node.key, ast.Literal):
+                    fields.add(str(node.key.value))
+                else:
+                    return None
+        bare = [n for n in nodes if _is_var(n, self.main_var) and id(n) not in read_through]
+        return None if bare else frozenset(fields)
+
+
+def _is_var(node: object, name: str) -> bool:
+    return isinstance(node, ast.Var) and node.name == name
+
 
 @dataclass
 class Program:

@@ -12,8 +12,10 @@ constructs that behave the same on regopy and regorus.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from engine.dsl import ast
@@ -51,19 +53,26 @@ class RegoModule:
 
 
 class _PolicyCompiler:
-    def __init__(self, program: Program, policy: ast.Policy, clauses: list[CheckedClause]) -> None:
+    def __init__(
+        self,
+        program: Program,
+        policy: ast.Policy,
+        clauses: list[CheckedClause],
+        counter: Iterator[int],
+    ) -> None:
         self.program = program
         self.policy = policy
         self.clauses = clauses
         self.helpers: list[str] = []
-        self.counter = 0
+        self.counter = counter
         self.anchor: ast.Matches | None = None
 
     # --- names ---------------------------------------------------------------
 
     def fresh(self, stem: str) -> str:
-        self.counter += 1
-        return f"pg_{stem}{self.counter}"
+        # Names are unique across all generated modules: regopy 1.5.2 aborts
+        # when two packages define functions of one name with different arity.
+        return f"pg_{stem}{next(self.counter)}"
 
     @staticmethod
     def var(name: str) -> str:
@@ -206,7 +215,7 @@ class _PolicyCompiler:
         for item in conjuncts(clause.where):
             body.extend(self.statements(item, bound, binds=True))
         values = ", ".join(
-            f"{json.dumps(text)}: {self.value(expr)}" for text, expr in checked.placeholders
+            f"{json.dumps(text)}: {self.value(expr)}" for text, expr in checked.rego_placeholders()
         )
         hit = [f'"i": {index}', f'"v": {{{values}}}']
         if checked.anchor is not None and id(checked.anchor) in self.matched:
@@ -249,9 +258,10 @@ def _free_vars(expr: object) -> set[str]:
 def compile_program(program: Program) -> list[RegoModule]:
     """One Rego module per policy, in the program's order."""
     modules = []
+    counter = itertools.count(1)
     for policy in program.policies:
         clauses = [c for c in program.clauses if c.policy is policy]
-        modules.append(_PolicyCompiler(program, policy, clauses).module())
+        modules.append(_PolicyCompiler(program, policy, clauses, counter).module())
     return modules
 
 

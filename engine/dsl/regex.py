@@ -1,9 +1,15 @@
-"""Regular expressions of the policy language: RE2 syntax, run by Python.
+"""Regular expressions of the policy language, run by Python.
 
-Policies write ``/pattern/flags``. Python matches them with RE2 (linear time,
-Unicode-aware case folding), never regopy: regopy 1.5.2 mishandles inline
-flags, named groups and non-ASCII text (see docs/design.md). Rego receives
-the match results as facts on each record.
+Policies write ``/pattern/flags`` in the syntax of the ``regex`` package (a
+superset of Python's ``re``: named groups as ``(?<name>...)`` or
+``(?P<name>...)``, Unicode classes, full case folding). Python matches them,
+never regopy: regopy 1.5.2 mishandles inline flags, named groups and
+non-ASCII text (see docs/design.md); Rego receives the matches as facts.
+
+Every match call has a time limit, so a catastrophic pattern cannot hang a
+run: it raises :class:`RegexTimeout` instead. (google-re2, linear by
+construction, was tried first: it corrupts the heap when loaded beside
+regopy, which links its own copy of RE2.)
 """
 
 from __future__ import annotations
@@ -14,16 +20,18 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_PATTERN_LENGTH = 4096
-MAX_REGEX_MEMORY = 8 << 20  # bytes RE2 may use for one compiled program
+MATCH_TIMEOUT = 0.25  # seconds for one regex over one field
 
-_FLAGS = {"i": "i", "m": "m", "s": "s"}
-_INLINE_FLAGS = re.compile(r"\(\?[imsU-]+[):]")
-_ANGLE_GROUP = re.compile(r"\(\?<(?![=!])")
-_NAMED_GROUP = re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>")
+_FLAGS = {"i": "IGNORECASE", "m": "MULTILINE", "s": "DOTALL"}
+_INLINE_FLAGS = re.compile(r"\(\?[a-zA-Z-]+[):]")
 
 
 class RegexError(ValueError):
-    """A pattern RE2 cannot compile, with a message fit for users."""
+    """A pattern that does not compile, with a message fit for users."""
+
+
+class RegexTimeout(RuntimeError):
+    """A pattern took longer than MATCH_TIMEOUT on one value."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class CompiledRegex:
     source: str  # as the policy wrote it
     flags: str
     groups: tuple[str, ...]  # named groups, in order
-    program: Any  # the compiled RE2 object
+    program: Any  # the compiled regex.Pattern
 
     def finditer(self, text: str) -> list[dict[str, Any]]:
         """Every non-overlapping match as ``{start, end, text, groups}``.
@@ -41,6 +49,10 @@ class CompiledRegex:
         as written.
         """
         fold = "i" in self.flags
+        try:
+            found = list(self.program.finditer(text, timeout=MATCH_TIMEOUT))
+        except TimeoutError:
+            raise RegexTimeout(f"/{self.source}/{self.flags}") from None
         return [
             {
                 "start": m.start(),
@@ -51,50 +63,29 @@ class CompiledRegex:
                     for name in self.groups
                 },
             }
-            for m in self.program.finditer(text)
+            for m in found
         ]
-
-    def search(self, text: str) -> bool:
-        return self.program.search(text) is not None
-
-
-def _options() -> Any:
-    import re2
-
-    options = re2.Options()
-    options.log_errors = False
-    options.max_mem = MAX_REGEX_MEMORY
-    return options
 
 
 @functools.cache
 def compile_regex(source: str, flags: str = "") -> CompiledRegex:
-    """Compile a policy regex with RE2; raise RegexError with a readable reason."""
-    import re2
+    """Compile a policy regex; raise RegexError with a readable reason."""
+    import regex
 
     if len(source) > MAX_PATTERN_LENGTH:
         raise RegexError(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")
+    bits = 0
     for flag in flags:
         if flag not in _FLAGS:
             raise RegexError(f"unknown regex flag '{flag}' (use i, m or s)")
+        bits |= getattr(regex, _FLAGS[flag])
     if _INLINE_FLAGS.search(source):
         raise RegexError(
             "inline flags like (?i) are not allowed; put flags after the pattern: /…/i"
         )
-    normalized = _ANGLE_GROUP.sub("(?P<", source)
-    groups = tuple(_NAMED_GROUP.findall(normalized))
-    duplicated = {g for g in groups if groups.count(g) > 1}
-    if duplicated:
-        raise RegexError(f"group name {sorted(duplicated)[0]!r} is used twice")
-    prefix = f"(?{''.join(sorted(set(flags)))})" if flags else ""
     try:
-        program = re2.compile(prefix + normalized, options=_options())
-    except re2.error as exc:
-        reason = exc.args[0] if exc.args else str(exc)
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        hint = ""
-        if "perl operator" in str(reason) or "backreference" in str(reason):
-            hint = " (RE2 has no look-around or back-references)"
-        raise RegexError(f"invalid regular expression: {reason}{hint}") from None
-    return CompiledRegex(source, flags, groups, program)
+        program = regex.compile(source, bits | regex.V0)
+    except regex.error as exc:
+        raise RegexError(f"invalid regular expression: {exc}") from None
+    names = sorted(program.groupindex, key=lambda name: program.groupindex[name])
+    return CompiledRegex(source, flags, tuple(names), program)

@@ -1,6 +1,6 @@
 """Prepare records for Rego: drop private fields, attach regex facts.
 
-Python runs every regex of the pack (RE2, linear time) on the fields it
+Python runs every regex of the pack (time-bounded, Unicode-aware) on the fields it
 applies to and stores the matches on the record as ``_m[atom key]`` (absent
 when nothing matched). Rego then only decides which records violate.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from engine.dsl.check import Atom
+from engine.dsl.regex import MATCH_TIMEOUT, RegexTimeout
+from engine.errors import ProofgateError
 from engine.model import RECORD_TYPES, Type
 
 FACTS = "_m"
@@ -26,17 +28,35 @@ def field_value(record: Any, path: tuple[str, ...]) -> Any:
 
 
 def atom_matches(atom: Atom, record: Any) -> list[dict[str, Any]]:
+    """The atom's matches on a record; a regex that runs too long stops the run."""
     value = field_value(record, atom.path)
-    return atom.regex.finditer(value) if isinstance(value, str) else []
+    if not isinstance(value, str):
+        return []
+    try:
+        return atom.regex.finditer(value)
+    except RegexTimeout as exc:
+        where = record if isinstance(record, dict) else {}
+        raise ProofgateError(
+            f"regex {exc} ran longer than {MATCH_TIMEOUT} s on this "
+            f"{'.'.join(atom.path)}; simplify the pattern (nested quantifiers?)",
+            str(where.get("path", "")),
+            int(where.get("line", 0) or 0),
+            int(where.get("column", 0) or 0),
+        ) from None
 
 
-def to_rego(value: Any, t: Type, atoms: dict[str, list[Atom]]) -> Any:
-    """A copy of ``value`` (of model type ``t``) as Rego should see it."""
+def to_rego(
+    value: Any, t: Type, atoms: dict[str, list[Atom]], keep: frozenset[str] | None = None
+) -> Any:
+    """A copy of ``value`` (of model type ``t``) as Rego should see it.
+
+    ``keep`` limits a record's top-level fields to those a clause reads.
+    """
     if t.kind == "record" and t.record is not None and isinstance(value, dict):
         fields = RECORD_TYPES[t.record].fields
         out: dict[str, Any] = {}
         for name, item in value.items():
-            if name.startswith("_"):
+            if name.startswith("_") or (keep is not None and name not in keep):
                 continue
             out[name] = to_rego(item, fields[name], atoms) if name in fields else item
         facts = {}

@@ -227,7 +227,7 @@ class Evaluator:
 
     def _hit(self, checked: CheckedClause, index: int, env: Env) -> dict[str, Any]:
         hit: dict[str, Any] = {"i": index, "v": {}}
-        for text, expr in checked.placeholders:
+        for text, expr in checked.rego_placeholders():
             hit["v"][text] = self.value(expr, env)
         if checked.anchor is not None and _match_slot(checked.anchor) in env:
             match = env[_match_slot(checked.anchor)]

@@ -98,6 +98,7 @@ def build_inputs(
         },
     }
     types = {c.key: c.var_types[c.main_var] for c in program.clauses}
+    keep = {c.key: c.main_fields() for c in program.clauses}
     documents: list[dict[str, Any]] = []
     current: dict[str, list[Any]] = {}
     size = 0
@@ -106,7 +107,7 @@ def build_inputs(
             if size >= CHUNK:
                 documents.append({**base, "candidates": current})
                 current, size = {}, 0
-            current.setdefault(key, []).append(to_rego(record, types[key], atoms))
+            current.setdefault(key, []).append(to_rego(record, types[key], atoms, keep[key]))
             size += 1
     documents.append({**base, "candidates": current})
     return documents
@@ -186,12 +187,17 @@ def make_finding(
             end = locate(record, record_type, atom.path, hit["o"][1])
             if start is not None and end is not None:
                 (line, column), (end_line, end_column) = start, end
+    values = dict(hit.get("v", {}))
+    evaluator = Evaluator(program, {}, {})
+    for text, expr in checked.placeholders:
+        if checked.from_record(expr):
+            values[text] = evaluator.value(expr, {checked.main_var: record})
     return Finding(
         path=str(path),
         line=int(line),
         column=int(column),
         rule=checked.rule,
-        message=render_message(checked.clause.message.text, hit.get("v", {})),
+        message=render_message(checked.clause.message.text, values),
         severity=checked.severity,
         end_line=int(end_line),
         end_column=int(end_column),

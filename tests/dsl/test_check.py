@@ -36,9 +36,9 @@ def errors_of(body: str, extra: str = "") -> list[ProofgateError]:
             "",
         ),
         (
-            'deny for s in sentences where s.text matches /a(?=b)/ message "m"',
+            'deny for s in sentences where s.text matches /a(b/ message "m"',
             "invalid regular expression",
-            "look-around",
+            "missing )",
         ),
         (
             'deny for s in sentences where s.text matches /(?i)a/ message "m"',

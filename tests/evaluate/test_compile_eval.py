@@ -223,3 +223,19 @@ def test_generated_rego_is_readable() -> None:
     assert "package proofgate.policies.t_or_not" in text
     assert "# t-or-not (error) — t.policy:2" in text
     assert "pg_cond" in text  # `or` became a helper function
+
+
+def test_helper_names_are_unique_across_policies() -> None:
+    """regopy 1.5.2 aborts when two packages define one function name with different arity."""
+    source = (
+        'policy one { rationale "r" fix "f"\n'
+        '  deny for s in sentences where (s.line == 1 or s.line == 2) message "m" }\n'
+        'policy two { rationale "r" fix "f"\n'
+        "  deny for c in runner_classes, prev in runner_classes\n"
+        '    where (c.index < prev.index or prev.name == "x") message "m" }\n'
+    )
+    program = check([parse(source, "u.policy")])
+    modules = compile_program(program)
+    assert "pg_cond1(s)" in modules[0].text and "pg_cond2(c, prev)" in modules[1].text
+    found = evaluate(program, modules, MODEL)
+    assert {f.rule for f in found} == {"one", "two"}
