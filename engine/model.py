@@ -89,8 +89,8 @@ RECORD_TYPES: dict[str, RecordType] = {
         _record(
             "Sentence",
             "A sentence of prose in a Markdown file (headings, paragraphs, list "
-            "items, table cells, block quotes); inline code is replaced by its text "
-            "only when `code` is true.",
+            "items, table cells, block quotes). Inline code spans keep their text in "
+            "the sentence and are also `code` records; code blocks are never sentences.",
             {
                 "text": STR,
                 "block": STR,  # heading | paragraph | list_item | table_cell | blockquote

@@ -9,6 +9,7 @@ Its output, :class:`Program`, is what the compiler and the evaluators use.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -38,15 +39,23 @@ _FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 class Atom:
     """A regex test Python evaluates; Rego reads its matches as facts.
 
-    Facts live on records of type ``record`` under ``_m[key]``: a list of
-    ``{start, end, text, groups}`` for the value at ``path`` (a field path
-    through maps, from that record).
+    Facts live on records of type ``record`` under ``_m[key]``, for the
+    value at ``path`` (a field path through maps, from that record). Rego
+    iterates the matches (a list of ``{start, end, groups, text}``) only when
+    the test binds captures (``bind``: named groups or ``as``) or anchors the
+    finding; otherwise the fact is just ``true``.
     """
 
     key: str
     record: str
     path: tuple[str, ...]
     regex: CompiledRegex
+    bind: bool = False
+    anchor: bool = False
+
+    @property
+    def iterated(self) -> bool:
+        return self.bind or self.anchor
 
 
 @dataclass
@@ -248,6 +257,10 @@ class _Checker:
                 seen[policy.id] = policy.span
                 policies.append(policy)
                 clauses.extend(self.policy(policy))
+        for checked in clauses:
+            if checked.anchor is not None and id(checked.anchor) in self.atoms:
+                atom = self.atoms[id(checked.anchor)]
+                self.atoms[id(checked.anchor)] = dataclasses.replace(atom, anchor=True)
         if self.errors:
             unique = list({(e.path, e.line, e.column, e.message): e for e in self.errors}.values())
             raise ErrorGroup(unique) if len(unique) > 1 else unique[0]
@@ -546,7 +559,8 @@ class _Checker:
             return
         record, path = target
         if id(expr) not in self.atoms:
-            self.atoms[id(expr)] = Atom(f"r{len(self.atoms)}", record, path, compiled)
+            bind = bool(compiled.groups or expr.bind)
+            self.atoms[id(expr)] = Atom(f"r{len(self.atoms)}", record, path, compiled, bind)
         if binds:
             for name in (*compiled.groups, *([expr.bind] if expr.bind else [])):
                 self.declare(name, STR, scope, expr.span)

@@ -45,6 +45,15 @@ def atom_matches(atom: Atom, record: Any) -> list[dict[str, Any]]:
         ) from None
 
 
+def _fact(atom: Atom, match: dict[str, Any]) -> dict[str, Any]:
+    fact: dict[str, Any] = {"start": match["start"], "end": match["end"]}
+    if atom.regex.groups:
+        fact["groups"] = match["groups"]
+    if atom.bind:
+        fact["text"] = match["text"]
+    return fact
+
+
 def to_rego(
     value: Any, t: Type, atoms: dict[str, list[Atom]], keep: frozenset[str] | None = None
 ) -> Any:
@@ -59,11 +68,11 @@ def to_rego(
             if name.startswith("_") or (keep is not None and name not in keep):
                 continue
             out[name] = to_rego(item, fields[name], atoms) if name in fields else item
-        facts = {}
+        facts: dict[str, Any] = {}
         for atom in atoms.get(t.record, ()):
             found = atom_matches(atom, value)
             if found:
-                facts[atom.key] = found
+                facts[atom.key] = [_fact(atom, m) for m in found] if atom.iterated else True
         if facts:
             out[FACTS] = facts
         return out

@@ -3,11 +3,12 @@
 pyromark (pulldown-cmark) parses the file; this module walks its events with
 their UTF-8 byte ranges and keeps an exact source map:
 
-- Prose blocks (headings, paragraphs, list items, table cells, block quotes,
-  footnote definitions) become units of visible text: emphasis and link markup
-  dropped, link text and inline code text kept, soft and hard breaks (and
-  ``<br>``) turned into one space. :mod:`engine.extract.sentences` cuts each
-  unit into ``Sentence`` records.
+- Prose blocks (headings, paragraphs, list items, each table cell, block
+  quotes, footnote definitions) become units of visible text: emphasis and
+  link markup dropped, link text and inline code text kept, image alt text
+  and HTML dropped, soft and hard breaks (and ``<br>``) turned into one space.
+  :mod:`engine.extract.sentences` cuts each unit into ``Sentence`` records;
+  a heading's own sentences carry the heading path of its parents.
 - Every sentence carries ``_map``: ``[text_offset, line, column]`` runs, one
   per contiguous piece of source text, which :func:`locate` turns into the
   source position of any character of the sentence. Text that stands for
@@ -30,12 +31,13 @@ metadata blocks, so only front matter is ever treated as YAML.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
 import pyromark
+from pyromark.event import Range
 
 from engine.extract import yamlsrc
 from engine.extract.base import Extraction, Problem, Record, SourceFile, position
@@ -53,6 +55,13 @@ _PARSER = pyromark.Markdown(options=_BODY_OPTIONS | _O.ENABLE_YAML_STYLE_METADAT
 _BODY_PARSER = pyromark.Markdown(options=_BODY_OPTIONS)
 
 COLLECTIONS = ("sentences", "code", "documents", "html")
+
+_Handler = Callable[[Any, int, int], None]
+_Where = tuple[int, int, int, int]  # line, column, end line, end column in the source
+_Run = tuple[int, int, int, int, int]  # a text offset and its _Where
+
+# 1 for the bytes that start a UTF-8 character, 0 for continuation bytes
+_LEAD_BYTES = bytes((byte & 0xC0) != 0x80 for byte in range(256))
 
 
 def extract(source: SourceFile) -> Extraction:
@@ -102,26 +111,29 @@ class _Lines:
         self.data = data
         self.starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
         self.starts.pop()
+        # where each line's break starts: the \n of a \r\n stands where its \r does
+        self.ends = [start - 1 for start in self.starts[1:]]
+        if b"\r\n" in data:
+            self.ends = [end - (data[end - 1 : end + 1] == b"\r\n") for end in self.ends]
+        self.ends.append(len(data))
         self.wide = set() if data.isascii() else {i for i, x in enumerate(lines) if not x.isascii()}
         self.tables: dict[int, list[int]] = {}
 
     def pos(self, offset: int) -> tuple[int, int]:
         """The ``(line, column)`` of the byte at ``offset``."""
         index = bisect_right(self.starts, offset) - 1
-        column = offset - self.starts[index]
+        end = self.ends[index]
+        column = (offset if offset < end else end) - self.starts[index]
         if index in self.wide:
-            table = self.tables.get(index) or self._table(index)
-            column = table[column]
+            column = (self.tables.get(index) or self._table(index))[column]
         return index + 1, column + 1
 
     def _table(self, index: int) -> list[int]:
         """For each byte offset of non-ASCII line ``index``, the code points before it."""
         start = self.starts[index]
         end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.data)
-        line = self.data[start:end]
-        table = self.tables[index] = list(
-            accumulate(((byte & 0xC0) != 0x80 for byte in line), initial=0)
-        )
+        leads = self.data[start:end].translate(_LEAD_BYTES)
+        table = self.tables[index] = list(accumulate(leads, initial=0))
         return table
 
 
@@ -145,10 +157,8 @@ class _Raw:
 
     def text(self) -> str:
         text = "".join(self.parts)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
         return text[:-1] if text.endswith("\n") else text
-
-
-_Handler = Callable[[Any, int, int], None]
 
 
 class _Walker:
@@ -175,7 +185,7 @@ class _Walker:
         # the prose of the block being read: text pieces and their source runs
         self.parts: list[str] = []
         self.offsets: list[int] = []
-        self.runs: list[tuple[int, int, int, int]] = []
+        self.runs: list[_Where] = []
         self.size = 0
         self.raw: _Raw | None = None
         self.images = 0
@@ -192,7 +202,8 @@ class _Walker:
         """Read every event of ``text`` (the file from byte ``base`` on)."""
         base = self.base
         handlers = self.handlers
-        for event, span in parser.events_with_range(text):
+        events: Iterator[tuple[Any, Range]] = parser.events_with_range(text)
+        for event, span in events:
             if type(event) is str:
                 if event != "Rule":
                     self.on_break(span["start"] + base)
@@ -213,6 +224,7 @@ class _Walker:
     # -- inline events ---------------------------------------------------
 
     def _piece(self, text: str, line: int, column: int, end_line: int, end_column: int) -> None:
+        """Add ``text``, which stands at ``line``/``column`` up to ``end_line``/``end_column``."""
         self.offsets.append(self.size)
         self.runs.append((line, column, end_line, end_column))
         self.parts.append(text)
@@ -224,9 +236,10 @@ class _Walker:
         elif not self.images:
             line, column = self.lines.pos(start)
             if end - start == len(value) or end - start == len(value.encode()):
-                self._piece(value, line, column, line, column + len(value))
+                end_line, end_column = line, column + len(value)
             else:  # an entity: the text stands for all of its source
-                self._piece(value, line, column, *self.lines.pos(end))
+                end_line, end_column = self.lines.pos(end)
+            self._piece(value, line, column, end_line, end_column)
 
     def on_code(self, value: str, start: int, end: int) -> None:
         if self.images:
@@ -235,13 +248,10 @@ class _Walker:
         fence = len(source) - len(source.lstrip("`"))
         line, column = self.lines.pos(start)
         runs = _align(source[fence : len(source) - fence], value, line, column + fence)
-        ends = [offset for offset, _, _ in runs[1:]] + [len(value)]
-        for (offset, run_line, run_column), run_end in zip(runs, ends, strict=True):
-            width = run_end - offset
-            self._piece(value[offset:run_end], run_line, run_column, run_line, run_column + width)
-        _, last_line, last_column = runs[-1]
-        end_column = last_column + len(value) - runs[-1][0]
-        record = position(self.path, runs[0][1], runs[0][2], last_line, end_column)
+        for index, (offset, *where) in enumerate(runs):
+            stop = runs[index + 1][0] if index + 1 < len(runs) else len(value)
+            self._piece(value[offset:stop], *where)
+        record = position(self.path, *runs[0][1:3], *runs[-1][3:])
         record.update(kind="inline", lang="", text=value, heading=self.heading)
         self.out.add("code", record)
 
@@ -266,7 +276,7 @@ class _Walker:
     # -- block events ----------------------------------------------------
 
     def on_start(self, tag: Any, start: int, end: int) -> None:
-        (name,) = (tag,) if type(tag) is str else tag
+        name = tag if type(tag) is str else next(iter(tag))
         if name in _INLINE:
             self.images += name == "Image"
             return
@@ -289,7 +299,7 @@ class _Walker:
             self._metadata(start, end)
 
     def on_end(self, tag: Any, start: int, end: int) -> None:
-        (name,) = (tag,) if type(tag) is str else tag
+        name = tag if type(tag) is str else next(iter(tag))
         if name in _INLINE:
             self.images -= name == "Image"
         elif name == "Heading":
@@ -332,7 +342,8 @@ class _Walker:
         try:
             documents = yamlsrc.load(text)
         except yamlsrc.YamlError as exc:
-            line = self.lines.pos(raw.start)[0] + exc.line - 1
+            # YAML also breaks lines at U+0085/U+2028/U+2029: stay inside the front matter
+            line = min(self.lines.pos(raw.start)[0] + exc.line - 1, self.lines.pos(raw.end)[0])
             message = f"front matter: {exc.message}"
             self.out.problems.append(Problem(self.path, line, exc.column, message))
             return
@@ -373,17 +384,7 @@ class _Walker:
         text, offsets, runs = "".join(self.parts), self.offsets, self.runs
         self.parts, self.offsets, self.runs, self.size = [], [], [], 0
         for start, end in split(text):
-            first = bisect_right(offsets, start) - 1
-            last = bisect_right(offsets, end - 1) - 1
-            line, column, _, _ = runs[first]
-            line_map = [[0, line, column + start - offsets[first]]]
-            for index in range(first + 1, last + 1):
-                line_map.append([offsets[index] - start, *runs[index][:2]])
-            run_end = offsets[last + 1] if last + 1 < len(offsets) else len(text)
-            if end < run_end:
-                end_line, end_column = runs[last][0], runs[last][1] + end - offsets[last]
-            else:  # the run's own end: right after an entity, too
-                end_line, end_column = runs[last][2:]
+            line_map, end_line, end_column = _source_map(text, offsets, runs, start, end)
             self.sentences.append(
                 {
                     "path": self.path,
@@ -403,6 +404,27 @@ class _Walker:
         return text
 
 
+def _source_map(
+    text: str, offsets: list[int], runs: list[_Where], start: int, end: int
+) -> tuple[list[list[int]], int, int]:
+    """The ``_map`` of ``text[start:end]`` and the source end of its last character.
+
+    ``runs[i]`` (line, column, end line, end column) is where the piece of
+    ``text`` from ``offsets[i]`` on stands in the source.
+    """
+    first = bisect_right(offsets, start) - 1
+    last = bisect_right(offsets, end - 1, first) - 1
+    line, column, _, _ = runs[first]
+    line_map = [[0, line, column + start - offsets[first]]]
+    for index in range(first + 1, last + 1):
+        line, column, _, _ = runs[index]
+        line_map.append([offsets[index] - start, line, column])
+    line, column, end_line, end_column = runs[last]
+    if end < (offsets[last + 1] if last + 1 < len(offsets) else len(text)):
+        return line_map, line, column + end - offsets[last]  # ends inside the piece
+    return line_map, end_line, end_column
+
+
 _INLINE = frozenset(
     {"Emphasis", "Strong", "Strikethrough", "Link", "Image", "Superscript", "Subscript"}
 )
@@ -417,30 +439,33 @@ def _code_block(kind: Any) -> _Raw:
     return _Raw("fence", words[0] if words else "")
 
 
-def _align(source: str, text: str, line: int, column: int) -> list[tuple[int, int, int]]:
-    """Runs ``(text_offset, line, column)`` that map ``text`` onto ``source``.
+def _align(source: str, text: str, line: int, column: int) -> list[_Run]:
+    """Runs ``(text_offset, line, column, end_line, end_column)`` mapping ``text`` onto ``source``.
 
     ``text`` is ``source`` (which starts at ``line``/``column``) with some
-    characters dropped (escapes, padding) and line breaks turned into spaces,
-    as in a code span. Usually it is ``source`` itself, or ``source`` without
-    its padding spaces.
+    characters dropped (escapes, padding) and each line break character
+    turned into a space, as in a code span. A space that stands for a line
+    break is a run of its own, with no width.
     """
     if source == text or (source[1:-1] == text and source[:1] == source[-1:] == " "):
-        return [(0, line, column + (source != text))]
-    runs: list[tuple[int, int, int]] = []
-    first = (0, line, column)
-    joined = False
+        column += source != text
+        return [(0, line, column, line, column + len(text))]
+    runs: list[_Run] = [(0, line, column, line, column)]
     index = 0
+    joined = False
     for at, char in enumerate(source):
-        if index < len(text) and (char == text[index] or (char in "\r\n" and text[index] == " ")):
-            if not joined:
-                runs.append((index, line, column))
-            joined = True
+        newline = char in "\r\n"
+        if index < len(text) and (char == text[index] or (newline and text[index] == " ")):
+            if joined and not newline:
+                runs[-1] = (*runs[-1][:3], line, column + 1)
+            else:
+                runs.append((index, line, column, line, column + (not newline)))
+            joined = not newline
             index += 1
         else:
             joined = False
         if char == "\n" or (char == "\r" and source[at + 1 : at + 2] != "\n"):
-            line, column, joined = line + 1, 1, False
-        else:
+            line, column = line + 1, 1
+        elif char != "\r":
             column += 1
-    return runs or [first]
+    return runs[1:] or runs

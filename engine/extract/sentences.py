@@ -30,8 +30,6 @@ Spans are trimmed: they never start or end with whitespace.
 
 from __future__ import annotations
 
-import re
-
 ABBREVIATIONS = frozenset(
     {
         "al",
@@ -64,27 +62,54 @@ ABBREVIATIONS = frozenset(
 NUMBERING = frozenset({"ch", "eq", "fig", "figs", "no", "nos", "p", "pp", "sec", "vol"})
 """Abbreviations that stay inside a sentence when a number follows them."""
 
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’»)\]}]*(\s+)""")
-_OPENERS = "\"'“‘«([{"
+_TERMINATORS = ".!?\u2026"
+_CLOSERS = "\"'\u201d\u2019\u00bb)]}"  # straight and curly quotes, », brackets
+_OPENERS = "\"'\u201c\u2018\u00ab([{"
 _WINDOW = 64  # longest word looked at for an abbreviation
 
 
 def split(text: str) -> list[tuple[int, int]]:
     """The ``(start, end)`` offsets of the sentences of ``text``, in order."""
+    start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+    inner = text[start : end - 1]
+    if not ("." in inner or "!" in inner or "?" in inner or "\u2026" in inner):
+        return [(start, end)] if end > start else []  # one sentence at most
     spans: list[tuple[int, int]] = []
-    start = len(text) - len(text.lstrip())
-    for match in _BOUNDARY.finditer(text):
-        after = match.end()
-        if after < len(text) and not _starts_sentence(text[after]):
-            continue
-        if _abbreviated(text, match.start(), after):
-            continue
-        spans.append((start, match.start(1)))
-        start = after
-    end = len(text.rstrip())
+    resume = first = start
+    for mark in _terminators(inner):
+        mark += first
+        if mark < resume:
+            continue  # inside a run of terminators already looked at
+        stop = _skip(text, _skip(text, mark, end, _TERMINATORS), end, _CLOSERS)
+        after = resume = stop
+        while after < end and text[after].isspace():
+            after += 1
+        if after > stop and _starts_sentence(text[after]) and not _abbreviated(text, mark, after):
+            spans.append((start, stop))
+            start = after
     if end > start:
         spans.append((start, end))
     return spans
+
+
+def _terminators(text: str) -> list[int]:
+    """Where ``.``, ``!``, ``?`` and ``…`` stand in ``text``, in order."""
+    found = []
+    for mark in _TERMINATORS:
+        if mark in text:
+            at = text.find(mark)
+            while at >= 0:
+                found.append(at)
+                at = text.find(mark, at + 1)
+    found.sort()
+    return found
+
+
+def _skip(text: str, at: int, end: int, chars: str) -> int:
+    """The first offset from ``at`` on (before ``end``) whose character is not in ``chars``."""
+    while at < end and text[at] in chars:
+        at += 1
+    return at
 
 
 def _starts_sentence(char: str) -> bool:

@@ -1,0 +1,447 @@
+"""The Markdown extractor: records, heading paths and an exact source map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.extract.base import Extraction, SourceFile
+from engine.extract.markdown import extract, locate
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "extract" / "markdown"
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of ``text`` as the extractor counts them (CRLF, CR and LF breaks)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def read(name: str) -> tuple[Extraction, list[str]]:
+    """Extract a fixture file (line endings kept as written) and return its lines."""
+    text = (FIXTURES / name).read_bytes().decode("utf-8")
+    return extract(SourceFile(name, text, "markdown")), source_lines(text)
+
+
+def run(text: str) -> Extraction:
+    return extract(SourceFile("doc.md", text, "markdown"))
+
+
+def sentence(out: Extraction, start: str) -> dict[str, Any]:
+    """The sentence whose text is ``start``, else the one sentence starting with it."""
+    found = [s for s in out.records["sentences"] if s["text"] == start]
+    found = found or [s for s in out.records["sentences"] if s["text"].startswith(start)]
+    assert len(found) == 1, [s["text"] for s in out.records["sentences"]]
+    return found[0]
+
+
+def texts(out: Extraction, collection: str = "sentences") -> list[str]:
+    return [record["text"] for record in out.records[collection]]
+
+
+def column_of(lines: list[str], line: int, word: str) -> int:
+    """The 1-based column of ``word`` on a 1-based ``line`` (code points)."""
+    index = lines[line - 1].find(word)
+    assert index >= 0, (word, lines[line - 1])
+    return index + 1
+
+
+def assert_spans(record: dict[str, Any], lines: list[str]) -> None:
+    """The record's first and last characters stand where its positions say."""
+    text = record["text"]
+    assert lines[record["line"] - 1][record["column"] - 1] == text[0]
+    assert lines[record["end_line"] - 1][record["end_column"] - 2] == text[-1]
+
+
+# -- README.md: LF, front matter, lists, tables, code -------------------------
+
+
+@pytest.fixture(scope="module")
+def readme() -> tuple[Extraction, list[str]]:
+    return read("README.md")
+
+
+def test_document_has_title_and_front_matter(readme: tuple[Extraction, list[str]]) -> None:
+    out, lines = readme
+    [document] = out.records["documents"]
+    assert document["title"] == "GloriousFlywheel"
+    assert document["front_matter"] == {
+        "title": "GloriousFlywheel",
+        "description": "Self-hosted CI runners on the honey cluster",
+        "tags": ["ci", "nix", "bazel"],
+    }
+    assert (document["line"], document["column"]) == (1, 1)
+    assert document["end_line"] == len(lines)
+    assert out.problems == []
+
+
+def test_sentence_after_bold_span_and_soft_break(readme: tuple[Extraction, list[str]]) -> None:
+    out, lines = readme
+    first = sentence(out, "GloriousFlywheel is a self-hosted")
+    assert first["text"] == (
+        "GloriousFlywheel is a self-hosted CI platform: GitHub Actions runners on the "
+        "on-prem Kubernetes cluster honey, with Attic, a Bazel remote cache and "
+        "FlakeHub around it."
+    )
+    assert (first["line"], first["column"], first["end_line"], first["end_column"]) == (
+        9,
+        1,
+        11,
+        20,
+    )
+    assert first["block"] == "paragraph"
+    assert first["heading"] == "GloriousFlywheel"
+    honey = first["text"].index("honey")
+    assert locate(first, honey) == (10, column_of(lines, 10, "**honey**") + 2)
+    on_prem = first["text"].index("on-prem")
+    assert locate(first, on_prem) == (10, 1)
+    assert_spans(first, lines)
+
+    second = sentence(out, "It is cache-first")
+    assert (second["line"], second["column"]) == (11, column_of(lines, 11, "It is"))
+    assert (second["end_line"], second["end_column"]) == (11, len(lines[10]) + 1)
+
+
+def test_second_sentence_starting_mid_line(readme: tuple[Extraction, list[str]]) -> None:
+    out, lines = readme
+    they = sentence(out, "They are only slower")
+    assert (they["line"], they["column"]) == (27, column_of(lines, 27, "They"))
+    assert they["end_line"] == 28
+    assert locate(they, they["text"].index("never")) == (28, column_of(lines, 28, "never"))
+    assert they["_map"][0] == [0, 27, column_of(lines, 27, "They")]
+
+
+def test_headings_make_a_path(readme: tuple[Extraction, list[str]]) -> None:
+    out, _ = readme
+    caches = sentence(out, "Caches")
+    assert caches["block"] == "heading"
+    assert caches["heading"] == "GloriousFlywheel > Runner classes"
+    assert caches["headings"] == ["GloriousFlywheel", "Runner classes"]
+    forges = sentence(out, "Forges")
+    assert forges["headings"] == ["GloriousFlywheel"]
+    attic = sentence(out, "Attic is a Nix binary cache")
+    assert attic["heading"] == "GloriousFlywheel > Runner classes > Caches"
+    title = sentence(out, "GloriousFlywheel")
+    assert (title["heading"], title["headings"]) == ("", [])
+
+
+def test_list_items_nested_lists_and_item_paragraphs(readme: tuple[Extraction, list[str]]) -> None:
+    out, lines = readme
+    blocks = {s["text"]: s["block"] for s in out.records["sentences"]}
+    assert blocks["Install Nix (e.g. with the Determinate installer) and enable flakes."] == (
+        "list_item"
+    )
+    assert blocks["The shell brings kubectl, tofu and attic into scope."] == "list_item"
+    nested = sentence(out, "Configure it under build:ci in .bazelrc.")
+    assert nested["block"] == "list_item"
+    assert (nested["line"], nested["column"]) == (47, column_of(lines, 47, "Configure"))
+    assert blocks["Tagged releases are published to FlakeHub for discovery."] == "paragraph"
+
+
+def test_inline_code_is_text_and_a_code_record(readme: tuple[Extraction, list[str]]) -> None:
+    out, lines = readme
+    run_ = sentence(out, "Run nix develop")
+    assert run_["text"] == "Run nix develop in the repo root."
+    at = run_["text"].index("develop")
+    assert locate(run_, at) == (19, column_of(lines, 19, "develop"))
+    assert_spans(run_, lines)
+    [develop] = [c for c in out.records["code"] if c["text"] == "nix develop"]
+    assert develop["kind"] == "inline"
+    assert develop["lang"] == ""
+    assert develop["heading"] == "GloriousFlywheel > Quick start"
+    start = column_of(lines, 19, "nix develop")
+    assert (develop["line"], develop["column"], develop["end_column"]) == (19, start, start + 11)
+
+
+def test_code_blocks_are_code_never_prose(readme: tuple[Extraction, list[str]]) -> None:
+    out, lines = readme
+    [fence] = [c for c in out.records["code"] if c["kind"] == "fence"]
+    assert fence["lang"] == "sh"
+    assert fence["text"] == "nix run .#deploy -- --cluster honey"
+    assert (fence["line"], fence["column"]) == (24, column_of(lines, 24, "nix run"))
+    assert (fence["end_line"], fence["end_column"]) == (24, len(lines[23]) + 1)
+    [indented] = [c for c in out.records["code"] if c["kind"] == "indented"]
+    assert indented["text"] == "# an indented example\nproofgate check ."
+    assert (indented["line"], indented["column"]) == (68, 5)
+    prose = " ".join(texts(out))
+    assert "nix run" not in prose
+    assert "proofgate check ." not in prose
+
+
+def test_table_cells_are_their_own_sentences(readme: tuple[Extraction, list[str]]) -> None:
+    out, lines = readme
+    cells = [s for s in out.records["sentences"] if s["block"] == "table_cell"]
+    assert [c["text"] for c in cells[:6]] == [
+        "Class",
+        "State",
+        "Labels",
+        "KVM",
+        "proved",
+        "kvm, nix-vm-test",
+    ]
+    assert [c["table_header"] for c in cells[3:6]] == ["Class", "State", "Labels"]
+    labels = cells[5]
+    assert (labels["line"], labels["column"]) == (36, column_of(lines, 36, "`kvm`") + 1)
+    assert locate(labels, labels["text"].index("nix-vm-test")) == (
+        36,
+        column_of(lines, 36, "nix-vm-test"),
+    )
+    assert all(
+        s["table_header"] == "" for s in out.records["sentences"] if s["block"] != "table_cell"
+    )
+
+
+def test_alert_blockquote_footnote_and_links(readme: tuple[Extraction, list[str]]) -> None:
+    out, _ = readme
+    quote = sentence(out, "honey remains the on-prem baseline")
+    assert quote["text"] == "honey remains the on-prem baseline; Civo is a review environment."
+    assert (quote["block"], quote["in_blockquote"]) == ("blockquote", True)
+    assert not any("[!NOTE]" in t for t in texts(out))
+    footnote = sentence(out, "Woodpecker is also in the backlog.")
+    assert footnote["block"] == "paragraph"
+    assert sentence(out, "No date is set.")["line"] == footnote["line"]
+    assert "See the runner guide for the details." in texts(out)
+    assert not any("docs/runners.md" in t for t in texts(out))  # link targets and definitions
+
+
+def test_html_comment_is_an_html_record(readme: tuple[Extraction, list[str]]) -> None:
+    out, lines = readme
+    [comment] = out.records["html"]
+    assert comment["text"] == "<!-- proofgate-ignore runner-class-needs-proof -->"
+    assert (comment["line"], comment["column"], comment["end_column"]) == (
+        54,
+        1,
+        len(lines[53]) + 1,
+    )
+    assert not any("proofgate-ignore" in t for t in texts(out))
+
+
+# -- docs/runners.md: CRLF, non-ASCII, setext, entities, hard breaks ----------
+
+
+@pytest.fixture(scope="module")
+def runners() -> tuple[Extraction, list[str]]:
+    raw = (FIXTURES / "docs" / "runners.md").read_bytes()
+    assert b"\r\n" in raw, "this fixture must keep CRLF line endings"
+    return read("docs/runners.md")
+
+
+def test_setext_title_wins_over_front_matter(runners: tuple[Extraction, list[str]]) -> None:
+    out, _ = runners
+    [document] = out.records["documents"]
+    assert document["title"] == "Runner classes"
+    assert document["front_matter"] == {"title": "Runner guide", "owner": "platform"}
+    heading = sentence(out, "Runner classes")
+    assert (heading["line"], heading["column"], heading["end_column"]) == (6, 1, 15)
+
+
+def test_crlf_positions_and_non_ascii_columns(runners: tuple[Extraction, list[str]]) -> None:
+    out, lines = runners
+    ruiz = sentence(out, "Dr. Ruiz from the Zürich team")
+    assert ruiz["text"].endswith("see Fig. 2 in the report.")
+    assert (ruiz["line"], ruiz["column"]) == (47, column_of(lines, 47, "Dr. Ruiz"))
+    assert (ruiz["end_line"], ruiz["end_column"]) == (49, len("report.") + 1)
+    assert locate(ruiz, ruiz["text"].index("team")) == (48, 1)
+    cafe = ruiz["text"].index("café-order")
+    assert locate(ruiz, cafe) == (48, column_of(lines, 48, "café-order"))
+    after = ruiz["text"].index("service")
+    assert locate(ruiz, after) == (48, column_of(lines, 48, "service"))
+    assert_spans(ruiz, lines)
+
+
+def test_hard_break_ends_a_line_not_a_sentence(runners: tuple[Extraction, list[str]]) -> None:
+    out, lines = runners
+    numbers = sentence(out, "Numbers above that")
+    assert (numbers["line"], numbers["column"]) == (50, 1)
+    assert lines[48].endswith("report.\\")
+
+
+def test_emoji_cells_and_escaped_pipes(runners: tuple[Extraction, list[str]]) -> None:
+    out, lines = runners
+    experimental = sentence(out, "🧪 experimental")
+    assert experimental["table_header"] == "State"
+    assert locate(experimental, 2) == (18, column_of(lines, 18, "experimental"))
+    assert experimental["end_column"] == column_of(lines, 18, "experimental") + 12
+    pipe = sentence(out, "gpu | cuda")
+    assert pipe["table_header"] == "Selector"
+    assert locate(pipe, pipe["text"].index("cuda")) == (18, column_of(lines, 18, "cuda"))
+    [code] = [c for c in out.records["code"] if c["text"] == "gpu | cuda"]
+    assert (code["column"], code["end_column"]) == (
+        column_of(lines, 18, "gpu \\|"),
+        column_of(lines, 18, "cuda`") + 4,
+    )
+
+
+def test_entities_map_to_their_source(runners: tuple[Extraction, list[str]]) -> None:
+    out, lines = runners
+    dawn = sentence(out, "The Dawn lane")
+    assert (
+        dawn["text"] == "The Dawn lane needs a headless Vulkan driver\xa0stack & a GPU node pool."
+    )
+    line = dawn["line"]
+    assert locate(dawn, dawn["text"].index("&")) == (line, column_of(lines, line, "&amp;"))
+    assert locate(dawn, dawn["text"].index("stack")) == (line, column_of(lines, line, "stack"))
+    assert locate(dawn, dawn["text"].index("a GPU")) == (line, column_of(lines, line, "a GPU"))
+
+
+def test_quoted_list_and_glossary_table(runners: tuple[Extraction, list[str]]) -> None:
+    out, _ = runners
+    reserved = sentence(out, "The gpu label is reserved.")
+    assert (reserved["block"], reserved["in_blockquote"]) == ("list_item", True)
+    digest = sentence(out, "action cache, keyed by action digest")
+    assert (digest["block"], digest["table_header"]) == ("table_cell", "Meaning")
+    assert digest["heading"] == "Runner classes > Glossary"
+
+
+def test_html_blocks_and_markers(runners: tuple[Extraction, list[str]]) -> None:
+    out, _ = runners
+    html = texts(out, "html")
+    assert html[0] == "<!-- proofgate:matrix -->"
+    assert html[1] == '<details>\n<summary>Why "cache-first, verify-later"?</summary>'
+    assert "Builds use the cache when it answers." in texts(out)
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/runners.md"])
+def test_every_visible_character_maps_onto_itself(name: str) -> None:
+    out, lines = read(name)
+    for record in out.records["sentences"]:
+        for offset, char in enumerate(record["text"]):
+            if not char.isspace() and char != "&":  # `&amp;` maps to its `&`
+                line, column = locate(record, offset)
+                assert lines[line - 1][column - 1] == char, (record["text"], offset)
+
+
+# -- small cases ---------------------------------------------------------------
+
+
+def test_empty_file() -> None:
+    out = run("")
+    assert out.problems == []
+    assert out.records["sentences"] == out.records["code"] == out.records["html"] == []
+    [document] = out.records["documents"]
+    assert (document["title"], document["front_matter"]) == ("", {})
+
+
+def test_file_with_only_front_matter() -> None:
+    out = run("---\ntitle: Only front matter\nowners: [platform]\n---\n")
+    [document] = out.records["documents"]
+    assert document["title"] == "Only front matter"
+    assert document["front_matter"] == {"title": "Only front matter", "owners": ["platform"]}
+    assert out.records["sentences"] == []
+
+
+def test_broken_front_matter_is_a_problem_on_its_line() -> None:
+    out = run("---\ntitle: x\ntags: [a, b\n\nowner: me\n---\n# Title\n\nBody text.\n")
+    [problem] = out.problems
+    assert problem.line == 5  # where PyYAML notices the unclosed flow sequence
+    assert problem.message.startswith("front matter:")
+    [document] = out.records["documents"]
+    assert (document["front_matter"], document["title"]) == ({}, "Title")
+    assert texts(out) == ["Title", "Body text."]
+
+
+def test_late_dashes_are_a_rule_and_a_heading_not_front_matter() -> None:
+    out = run("---\ntitle: Real\n---\n\nIntro.\n\n---\nFooter text\n---\n\nEnd.\n")
+    [document] = out.records["documents"]
+    assert document["front_matter"] == {"title": "Real"}
+    footer = sentence(out, "Footer text")
+    assert (footer["block"], footer["line"]) == ("heading", 8)
+    assert sentence(out, "End.")["headings"] == ["Footer text"]
+
+
+def test_lone_carriage_returns() -> None:
+    out = run("# Title\r\rOne line\rtwo. Three\r")
+    one = sentence(out, "One line two.")
+    assert (one["line"], one["column"], one["end_line"], one["end_column"]) == (3, 1, 4, 5)
+    assert locate(one, one["text"].index("two")) == (4, 1)
+    assert (sentence(out, "Three")["line"], sentence(out, "Three")["column"]) == (4, 6)
+
+
+def test_tabs_count_as_one_column() -> None:
+    out = run("a\tb **c**\td.\n")
+    [record] = out.records["sentences"]
+    assert record["text"] == "a\tb c\td."
+    assert locate(record, record["text"].index("c")) == (1, 7)
+    assert locate(record, record["text"].index("d")) == (1, 11)
+
+
+def test_entity_at_the_end_of_a_sentence() -> None:
+    out = run("Tom &amp; Jerry &copy;\n")
+    [record] = out.records["sentences"]
+    assert record["text"] == "Tom & Jerry ©"
+    assert (record["end_line"], record["end_column"]) == (1, len("Tom &amp; Jerry &copy;") + 1)
+
+
+def test_images_html_and_breaks_are_not_text() -> None:
+    out = run('Before ![alt words](x.png) after.<br>Next <span class="x">line</span>.\n')
+    assert texts(out) == ["Before  after.", "Next line."]
+    assert texts(out, "html") == ["<br>", '<span class="x">', "</span>"]
+
+
+def test_code_span_over_lines_and_with_backticks() -> None:
+    out = run("Use ``a `tick` b`` and `x\ny` here.\n")
+    codes = out.records["code"]
+    assert [c["text"] for c in codes] == ["a `tick` b", "x y"]
+    assert (codes[0]["column"], codes[0]["end_column"]) == (7, 17)
+    assert (codes[1]["line"], codes[1]["column"], codes[1]["end_line"]) == (1, 25, 2)
+    [record] = out.records["sentences"]
+    assert locate(record, record["text"].index("y here")) == (2, 1)
+
+
+def test_heading_in_a_blockquote_is_not_in_the_path() -> None:
+    out = run("# Top\n\n> ## Quoted\n> text.\n\nAfter.\n")
+    assert sentence(out, "Quoted")["in_blockquote"]
+    assert sentence(out, "After.")["headings"] == ["Top"]
+
+
+def test_task_lists_and_strikethrough_keep_their_words() -> None:
+    out = run("- [x] Ship ~~GitLab~~ GitHub runners.\n- [ ] Prove `gpu`.\n")
+    assert texts(out) == ["Ship GitLab GitHub runners.", "Prove gpu."]
+    ship = sentence(out, "Ship")
+    assert (ship["block"], ship["column"]) == ("list_item", 7)
+    assert locate(ship, ship["text"].index("GitHub")) == (1, 23)
+
+
+def test_locate_of_the_end_offset_is_the_end_position() -> None:
+    out = run("Intro line\nwith **bold** words.\n")
+    [record] = out.records["sentences"]
+    assert locate(record, len(record["text"])) == (record["end_line"], record["end_column"])
+    assert (record["end_line"], record["end_column"]) == (2, 21)
+
+
+def test_link_reference_definitions_are_not_sentences() -> None:
+    out = run('See [the guide][g].\n\n[g]: https://example.com/guide "Guide"\n')
+    assert texts(out) == ["See the guide."]
+
+
+# -- properties ----------------------------------------------------------------
+
+_MARKDOWN_BITS = st.sampled_from(
+    [
+        *"ab #*_`-|>[]()!\n\r\t.:&;<>/\\=~é€😀",
+        *("---\n", "```\n", "&amp;", "<!-- x -->", "\r\n", "| a | b |\n|---|---|\n"),
+        *("[^1]: ", "<br>", "    ", "> ", "- ", "1. "),
+    ]
+)
+_DOCUMENTS = st.one_of(st.text(), st.lists(_MARKDOWN_BITS, max_size=60).map("".join))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_DOCUMENTS)
+def test_positions_always_lie_inside_the_file(text: str) -> None:
+    out = run(text)
+    lines = source_lines(text)
+    for records in out.records.values():
+        for record in records:
+            for line_key, column_key in (("line", "column"), ("end_line", "end_column")):
+                line = record[line_key]
+                assert 1 <= line <= len(lines)
+                assert 1 <= record[column_key] <= len(lines[line - 1]) + 1
+            for offset in range(len(record["text"]) if "_map" in record else 0):
+                line, column = locate(record, offset)
+                assert 1 <= line <= len(lines) and column >= 1
+    for problem in out.problems:
+        assert 1 <= problem.line <= len(lines)
