@@ -183,7 +183,7 @@ def run_check(
             continue
         if policies.rego:
             structured.append((rel, kind, read.text))
-        result = extract(SourceFile(rel, read.text, kind, rel in bootstrap))
+        result = extract(SourceFile(rel, read.text, kind, _bootstraps(rel, bootstrap)))
         problems.extend(result.problems)
         for name, records in result.records.items():
             collections.setdefault(name, []).extend(records)
@@ -200,6 +200,13 @@ def run_check(
         findings += stale_matrices(root, markdown, ledger_record, today)
     findings = sorted(set(findings) | {parse_error(p) for p in problems})
     return CheckResult(findings, len(fileset.paths), notes, bool(ledger_record.get("present")))
+
+
+def _bootstraps(rel: str, bootstrap_flakes: set[str]) -> bool:
+    """A bootstrap flake, or the lock file beside one."""
+    if rel.endswith("flake.lock"):
+        rel = rel[: -len("flake.lock")] + "flake.nix"
+    return rel in bootstrap_flakes
 
 
 def _file_record(rel: str, kind: str) -> dict[str, object]:

@@ -157,3 +157,97 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
     click.echo(f"source: {span.path}:{span.line}")
     click.echo("")
     click.echo("\n".join(source))
+
+
+@main.command("test")
+@click.option(
+    "-p",
+    "--policies",
+    multiple=True,
+    help="Policy directory with a tests/ folder (repeatable; default: the shipped pack).",
+)
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("-k", "pattern", help="Run only the cases whose '<policy>/<case>' contains PATTERN.")
+@click.option(
+    "--backend", type=click.Choice(["regopy", "regorus"]), default="regopy", show_default=True
+)
+def policy_tests(policies: tuple[str, ...], fmt: str, pattern: str | None, backend: str) -> None:
+    """Run the annotated test cases kept under <policy dir>/tests/ (docs/policy-tests.md)."""
+    from engine.policytest import render, run_suite
+
+    report = run_suite(_policy_dirs(policies), pattern, backend)
+    click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)
+    sys.exit(0 if report.passed else 1)
+
+
+@main.command("matrix")
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Replace the matrix between the markers in FILES "
+    "(default: every Markdown file under the root that has them).",
+)
+@click.option("--root", help="Repo root (default: the enclosing git work tree, else .).")
+@click.option("--ledger", help="Proof ledger (default: proofs.yaml at the repo root).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option("--now", help="Date to measure proof ages from (YYYY-MM-DD; or SOURCE_DATE_EPOCH).")
+def matrix_command(
+    files: tuple[str, ...],
+    write: bool,
+    root: str | None,
+    ledger: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
+    """Print the runner-class proof matrix, or embed it in docs with --write.
+
+    Docs embed it between <!-- proofgate:matrix --> and <!-- /proofgate:matrix -->.
+    """
+    from engine import matrix
+    from engine.check import DEFAULT_LEDGER, load_ledger_model
+    from engine.discover import find_root
+
+    if files and not write:
+        raise click.UsageError("FILES are only used with --write")
+    if write and fmt != "markdown":
+        raise click.UsageError("--write embeds the Markdown table; --format is for printing")
+    repo, today = find_root(root), _today(now)
+    record, _, ledger_path = load_ledger_model(repo, ledger, today)
+    if ledger_path is None:
+        raise ProofgateError(
+            f"no proof ledger ({DEFAULT_LEDGER} not found in {repo}): there is no matrix to render",
+            hint=f"add {DEFAULT_LEDGER} at the repo root or pass --ledger FILE",
+        )
+    rows = matrix.build_matrix(record, today)
+    if not write:
+        text = matrix.render_json(rows) if fmt == "json" else matrix.render_markdown(rows)
+        click.echo(text, nl=False)
+        return
+    targets = matrix.resolve_files(repo, list(files)) if files else matrix.marked_files(repo)
+    result = matrix.write_matrices(repo, targets, matrix.table_lines(rows))
+    for finding in result.unclosed:
+        where = f"{finding.path}:{finding.line}:{finding.column}"
+        click.echo(f"{where}: warning: {finding.message}", err=True)
+    for rel in result.unmarked:
+        click.echo(f"note: {rel}: no {matrix.OPEN} marker, left alone", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    for rel in result.changed:
+        click.echo(f"updated {rel}")
+    if not result.changed:
+        embedded = len(result.current)
+        click.echo(
+            f"proof matrix up to date in {embedded} file{'' if embedded == 1 else 's'}"
+            if embedded
+            else f"no Markdown file embeds the proof matrix ({matrix.OPEN})"
+        )
