@@ -98,15 +98,20 @@ class Expectation:
     kind: Kind
     path: str  # relative to the case root
     line: int
+    last: int  # the last line it applies to: a Markdown annotation covers a block
     rule: str  # a rule id, a policy id or parse-error
     origin: str  # where it is written, "README.md:3" or "case.yaml:5"
 
     def matches(self, finding: Finding) -> bool:
         return (
             finding.path == self.path
-            and finding.line == self.line
+            and self.line <= finding.line <= self.last
             and covers(self.rule, finding.rule)
         )
+
+    @property
+    def lines(self) -> str:
+        return f"{self.line}-{self.last}" if self.last > self.line else str(self.line)
 
 
 @dataclass(frozen=True)
@@ -245,7 +250,7 @@ def file_annotations(folder: CaseDir, rel: str, catalogue: Catalogue) -> list[Ex
     shown = _shown(folder.root / rel)
     out: list[Expectation] = []
     errors: list[ProofgateError] = []
-    for number, match, target in annotation_lines(text, style):
+    for number, match, target, last in annotation_lines(text, style):
         where = (shown, number, match.start(2) + 1, text)
         names = list(_split_names(match.group(2), match.start(2)))
         if target is None or not names:
@@ -258,7 +263,8 @@ def file_annotations(folder: CaseDir, rel: str, catalogue: Catalogue) -> list[Ex
                 errors.append(error)
                 continue
             origin = f"{rel}:{number}"
-            out.append(Expectation(_kind(match.group(1)), rel, target or 0, name, origin))
+            kind = _kind(match.group(1))
+            out.append(Expectation(kind, rel, target or 0, last, name, origin))
     if errors:
         raise ErrorGroup(errors)
     return out
@@ -266,21 +272,37 @@ def file_annotations(folder: CaseDir, rel: str, catalogue: Catalogue) -> list[Ex
 
 def annotation_lines(
     text: str, style: re.Pattern[str]
-) -> list[tuple[int, re.Match[str], int | None]]:
-    """Each annotation line with its match and the line it applies to (None: none follows)."""
+) -> list[tuple[int, re.Match[str], int | None, int]]:
+    """Each annotation: its line, its match, and the first and last lines it applies to.
+
+    The first is the next line that is not an annotation (None when none
+    follows). A hash comment applies to that line only; a Markdown one to the
+    block it opens, up to a blank line or the next annotation, since an HTML
+    comment cannot stand inside a paragraph or a table without splitting it.
+    """
     lines = _LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()
-    found: list[tuple[int, re.Match[str], int | None]] = []
+    block = style is _MARKDOWN
+    found: list[tuple[int, re.Match[str], int | None, int]] = []
     pending: list[tuple[int, re.Match[str]]] = []
-    for number, line in enumerate(lines, start=1):
+    for index, line in enumerate(lines):
         match = style.match(line)
         if match is not None:
-            pending.append((number, match))
+            pending.append((index + 1, match))
             continue
-        found += [(n, m, number) for n, m in pending]
+        last = _block_end(lines, index, style) if block else index + 1
+        found += [(n, m, index + 1, last) for n, m in pending]
         pending = []
-    return found + [(n, m, None) for n, m in pending]
+    return found + [(n, m, None, 0) for n, m in pending]
+
+
+def _block_end(lines: list[str], index: int, style: re.Pattern[str]) -> int:
+    """The 1-based number of the last line of the block starting at ``lines[index]``."""
+    end = index
+    while end + 1 < len(lines) and lines[end + 1].strip() and not style.match(lines[end + 1]):
+        end += 1
+    return end + 1
 
 
 def _kind(word: str) -> Kind:
@@ -405,7 +427,7 @@ def _item_expectations(
     out = []
     for name, _ in _split_names(item.rule, 0):
         check_rule(name, folder, catalogue, where)
-        out.append(Expectation(kind, item.path, item.line, name, origin))
+        out.append(Expectation(kind, item.path, item.line, item.line, name, origin))
     return out
 
 
@@ -618,14 +640,14 @@ def render_text(report: SuiteReport, color: bool = False) -> str:
 
 def diff_lines(result: CaseResult) -> list[str]:
     """``-`` expected but not reported, ``+`` reported but not expected."""
-    entries: list[tuple[str, int, str, str]] = []
+    entries: list[tuple[str, int, str, str, str]] = []
     for e in result.missing:
-        entries.append((e.path, e.line, "-", f"{e.rule}  (expected at {e.origin})"))
+        entries.append((e.path, e.line, "-", e.lines, f"{e.rule}  (expected at {e.origin})"))
     for u in result.unexpected:
         f = u.finding
         why = f"ok at {u.ok.origin}: " if u.ok else ""
-        entries.append((f.path, f.line, "+", f"{f.rule}  ({why}{f.message})"))
-    return [f"{sign} {path}:{line} {text}" for path, line, sign, text in sorted(entries)]
+        entries.append((f.path, f.line, "+", str(f.line), f"{f.rule}  ({why}{f.message})"))
+    return [f"{sign} {path}:{lines} {text}" for path, _, sign, lines, text in sorted(entries)]
 
 
 def coverage_lines(table: list[Coverage]) -> list[str]:
@@ -689,7 +711,13 @@ def _case_json(result: CaseResult) -> dict[str, Any]:
         "expect": case.count("expect"),
         "ok": case.count("ok"),
         "missing": [
-            {"path": e.path, "line": e.line, "rule": e.rule, "origin": e.origin}
+            {
+                "path": e.path,
+                "line": e.line,
+                "end_line": e.last,
+                "rule": e.rule,
+                "origin": e.origin,
+            }
             for e in result.missing
         ],
         "unexpected": [
