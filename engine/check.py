@@ -56,11 +56,18 @@ def policy_files(dirs: list[Path]) -> list[Path]:
             continue
         if not directory.is_dir():
             raise ProofgateError(f"{directory}: no such policy directory")
-        found = sorted(directory.rglob("*.policy"))
-        if not found and not any(directory.rglob("*.rego")):
+        found = sorted(_outside_tests(directory, "*.policy"))
+        if not found and not _outside_tests(directory, "*.rego"):
             raise ProofgateError(f"{directory}: no .policy or .rego files in this directory")
         files.extend(found)
     return files
+
+
+def _outside_tests(directory: Path, pattern: str) -> list[Path]:
+    """Files under a policy directory, leaving out its ``tests/`` case repos."""
+    return [
+        p for p in directory.rglob(pattern) if "tests" not in p.relative_to(directory).parts[:-1]
+    ]
 
 
 def load_policies(dirs: list[Path]) -> PolicySet:
@@ -80,10 +87,16 @@ def load_policies(dirs: list[Path]) -> PolicySet:
             errors.append(error)
     if errors:
         raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
-    from engine.evaluate.handwritten import rego_files
+    from engine.evaluate.handwritten import read_modules
 
+    rego = [
+        p
+        for d in dirs
+        for p in ([d] if d.is_file() else sorted(_outside_tests(d, "*.rego")))
+        if p.suffix == ".rego"
+    ]
     program = check(modules, sources)
-    return PolicySet(program, compile_program(program), sources, rego_files(dirs))
+    return PolicySet(program, compile_program(program), sources, read_modules(rego))
 
 
 def _display_path(path: Path) -> str:

@@ -95,17 +95,12 @@ def _findings(package: str, document: dict[str, Any], path: str) -> list[Finding
     return out
 
 
-def rego_files(dirs: list[Path]) -> dict[str, str]:
-    """Every hand-written ``.rego`` file under the policy directories (name -> text)."""
+def read_modules(paths: list[Path]) -> dict[str, str]:
+    """Hand-written ``.rego`` files (name -> text)."""
     modules: dict[str, str] = {}
-    for directory in dirs:
-        candidates = [directory] if directory.is_file() else sorted(directory.rglob("*.rego"))
-        for path in candidates:
-            if path.suffix == ".rego":
-                try:
-                    modules[path.as_posix()] = path.read_bytes().decode("utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise ProofgateError(
-                        f"cannot read Rego module: {exc}", path.as_posix()
-                    ) from None
+    for path in paths:
+        try:
+            modules[path.as_posix()] = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProofgateError(f"cannot read Rego module: {exc}", path.as_posix()) from None
     return modules

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.dsl.check import CheckedClause, Program, placeholders
 from engine.dsl.compile import RegoModule, aggregate_module
-from engine.evaluate.backends import make_backend
+from engine.evaluate.backends import Backend, make_backend
 from engine.evaluate.facts import to_rego
 from engine.evaluate.reference import UNDEF, Evaluator, elements, may_hold
 from engine.model import COLLECTIONS, GLOBALS, RECORD_TYPES, Type, list_of, rec
@@ -113,13 +114,21 @@ def build_inputs(
     return documents
 
 
+@functools.cache
+def _loaded_backend(backend_name: str, texts: tuple[tuple[str, str], ...]) -> Backend:
+    """One compiled backend per engine and set of modules, reused across queries
+    (``proofgate test`` checks many cases with one pack)."""
+    backend = make_backend(backend_name)
+    backend.load(dict(texts), "data.proofgate.hits")
+    return backend
+
+
 def query_hits(
     modules: list[RegoModule], documents: list[dict[str, Any]], backend_name: str
 ) -> list[dict[str, list[Any]]]:
-    backend = make_backend(backend_name)
     texts = {f"{m.policy_id}.rego": m.text for m in modules}
     texts["proofgate.rego"] = aggregate_module(modules)
-    backend.load(texts, "data.proofgate.hits")
+    backend = _loaded_backend(backend_name, tuple(sorted(texts.items())))
     results = []
     for document in documents:
         result = backend.query(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
