@@ -104,6 +104,20 @@ def _inside(root: Path, path: Path) -> bool:
     return True
 
 
+def _target_path(root: Path, target: str) -> Path:
+    """A PATH argument: relative to the current directory as users type it, else
+    to the root; it must exist and stay inside the root."""
+    given = Path(target)
+    options = [given] if given.is_absolute() else [Path.cwd() / target, root / target]
+    existing = [p.resolve() for p in options if p.exists()]
+    if not existing:
+        raise ProofgateError(f"{target}: no such file or directory")
+    inside = [p for p in existing if _inside(root, p)]
+    if not inside:
+        raise ProofgateError(f"{target}: outside the repo root {root}")
+    return inside[0]
+
+
 def discover(root: Path, targets: list[str]) -> FileSet:
     """The files under ``targets`` (default: the whole root), sorted."""
     listed = _git_files(root)
@@ -112,18 +126,7 @@ def discover(root: Path, targets: list[str]) -> FileSet:
     wanted: list[str] = []
     prefixes: list[str] = []
     for target in targets:
-        absolute = Path(target)
-        if not absolute.is_absolute():
-            # Relative to the current directory, as users type them; else to the root.
-            absolute = Path.cwd() / target
-            usable = absolute.exists() and _inside(root, absolute)
-            if not usable and (root / target).exists():
-                absolute = root / target
-        absolute = absolute.resolve()
-        if not _inside(root, absolute):
-            raise ProofgateError(f"{target}: outside the repo root {root}")
-        if not absolute.exists():
-            raise ProofgateError(f"{target}: no such file or directory")
+        absolute = _target_path(root, target)
         rel = absolute.relative_to(root).as_posix()
         prefixes.append("" if rel == "." else rel)
     selected = [
