@@ -318,7 +318,8 @@ class _Checker:
                 hint="range the first generator over records, or add 'at VAR' naming one",
             )
         found = []
-        for text in placeholders(clause.message.text):
+        fix = clause.fix or policy.fix
+        for text in dict.fromkeys([*placeholders(clause.message.text), *placeholders(fix)]):
             expr = self.placeholder(text.strip(), bound, clause.message.span)
             if expr is not None:
                 found.append((text, expr))

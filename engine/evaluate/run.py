@@ -211,7 +211,7 @@ def make_finding(
         end_line=int(end_line),
         end_column=int(end_column),
         rationale=checked.policy.rationale,
-        fix=checked.fix,
+        fix=render_message(checked.fix, values),
     )
 
 

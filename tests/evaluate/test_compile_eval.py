@@ -239,3 +239,14 @@ def test_helper_names_are_unique_across_policies() -> None:
     assert "pg_cond1(s)" in modules[0].text and "pg_cond2(c, prev)" in modules[1].text
     found = evaluate(program, modules, MODEL)
     assert {f.rule for f in found} == {"one", "two"}
+
+
+def test_fix_hints_take_placeholders_too() -> None:
+    source = (
+        'policy p { rationale "r" fix "Prove {c.name} first."\n'
+        "  deny for c in runner_classes, prev in runner_classes\n"
+        '    where prev.index < c.index message "m" fix "Prove {prev.name} before {c.name}." }\n'
+    )
+    program = check([parse(source, "f.policy")])
+    (finding,) = evaluate(program, compile_program(program), MODEL)
+    assert finding.fix == "Prove kvm before gpu."
