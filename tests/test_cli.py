@@ -187,3 +187,24 @@ def test_broken_handwritten_rego_is_exit_2(tmp_path: Path) -> None:
     assert code == 2
     assert "bad.rego" in err and "does not compile" in err
     assert "Traceback" not in out + err
+
+
+BOUNDARIES = [
+    "honey-is-baseline",
+    "github-is-primary-forge",
+    "caches-accelerate-never-gate",
+    "flakehub-never-bootstrap",
+    "runner-class-needs-proof",
+    "runner-class-order",
+    "forge-claims-need-proof",
+    "surface-roles-stay-distinct",
+    "bazel-dogfood-is-real",
+    "no-fuzzy-product-claims",
+]
+
+
+def test_drifting_repo_crosses_every_boundary() -> None:
+    _, out, _ = run("check", "--root", str(DRIFTING), "-f", "json", "--now", "2026-11-26")
+    policies = {f["rule"].split(".")[0] for f in json.loads(out)["findings"]}
+    assert set(BOUNDARIES) <= policies
+    assert "runner-class-needs-proof.matrix" in {f["rule"] for f in json.loads(out)["findings"]}
