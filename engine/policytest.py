@@ -14,7 +14,7 @@ import datetime as dt
 import difflib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,7 +25,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from engine.check import PolicySet, load_policies, run_check
 from engine.errors import ErrorGroup, ProofgateError
 from engine.evaluate.run import Finding
-from engine.extract.yamlsrc import Node
+from engine.extract.yamlsrc import Node, anchor, dotted, node_at
 
 DEFAULT_NOW = dt.date(2026, 11, 26)
 CASE_FILE = "case.yaml"
@@ -376,8 +376,8 @@ def read_case_file(
     errors: list[ProofgateError] = []
     for kind, items in (("expect", parsed.expect), ("ok", parsed.ok)):
         for index, item in enumerate(items):
-            node = _walk(root, (kind, index)) if root else None
-            where = (shown, *(_anchor(node) if node else (1, 1)), text)
+            node = node_at(root, (kind, index)) if root else None
+            where = (shown, *(anchor(node) if node else (1, 1)), text)
             try:
                 listed.extend(
                     _item_expectations(_kind(kind), item, folder, paths, catalogue, where)
@@ -433,9 +433,9 @@ def _item_expectations(
 
 def _schema_error(error: ErrorDetails, root: Node | None, shown: str, text: str) -> ProofgateError:
     loc = tuple(error["loc"])
-    node = _walk(root, loc) if root else None
-    line, column = _anchor(node) if node else (1, 1)
-    where = _dotted(loc[:-1] if error["type"] == "extra_forbidden" else loc)
+    node = node_at(root, loc) if root else None
+    line, column = anchor(node) if node else (1, 1)
+    where = dotted(loc[:-1] if error["type"] == "extra_forbidden" else loc)
     message = _describe(error, loc)
     return ProofgateError(f"{where}: {message}" if where else message, shown, line, column, text)
 
@@ -448,30 +448,6 @@ def _describe(error: ErrorDetails, loc: tuple[str | int, ...]) -> str:
     if kind == "missing":
         return "required key is missing"
     return f"{error['msg']} (got {error['input']!r})"
-
-
-def _walk(root: Node, loc: tuple[str | int, ...]) -> Node:
-    """The deepest node along a pydantic error location."""
-    node = root
-    for part in loc:
-        if isinstance(node.value, dict) and str(part) in node.value:
-            node = node.value[str(part)]
-        elif isinstance(node.value, list) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-    return node
-
-
-def _anchor(node: Node) -> tuple[int, int]:
-    return (node.key_line, node.key_column) if node.key_line else (node.line, node.column)
-
-
-def _dotted(loc: Iterable[str | int]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
-    return text
 
 
 # Running cases

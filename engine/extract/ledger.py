@@ -31,7 +31,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from engine.extract import yamlsrc
 from engine.extract.base import Extraction, Problem, Record, position
-from engine.extract.yamlsrc import Node
+from engine.extract.yamlsrc import Node, anchor, dotted, node_at
 
 FLAKEHUB_HOSTS = ("flakehub.com", "api.flakehub.com", "cache.flakehub.com")
 _COLLECTIONS = ("runner_classes", "forges", "tranches")
@@ -154,10 +154,10 @@ class _Context:
     now: date
 
     def node(self, loc: Loc) -> Node:
-        return _walk(self.root, loc)
+        return node_at(self.root, loc)
 
     def problem(self, loc: Loc, message: str) -> Problem:
-        line, column = _anchor(self.node(loc))
+        line, column = anchor(self.node(loc))
         return Problem(self.path, line, column, message)
 
 
@@ -236,9 +236,9 @@ def _validate(context: _Context) -> tuple[LedgerFile | None, list[Problem]]:
 def _schema_problem(context: _Context, error: ErrorDetails) -> Problem:
     loc = tuple(error["loc"])
     if error["type"] == "extra_forbidden":
-        where, message = _dotted(loc[:-1]), _unknown_key(loc)
+        where, message = dotted(loc[:-1]), _unknown_key(loc)
     else:
-        where, message = _dotted(loc), _describe(error)
+        where, message = dotted(loc), _describe(error)
     return context.problem(loc, f"{where}: {message}" if where else message)
 
 
@@ -284,7 +284,7 @@ def _future_dates(context: _Context, ledger: LedgerFile) -> list[Problem]:
     return [
         context.problem(
             loc,
-            f"{_dotted(loc)}: verified date {proof.verified} is in the future"
+            f"{dotted(loc)}: verified date {proof.verified} is in the future"
             f" (today is {context.now})",
         )
         for loc, proof in _all_proofs(ledger)
@@ -313,11 +313,11 @@ def _order_problems(context: _Context, ledger: LedgerFile) -> list[Problem]:
     for index, name in enumerate(ledger.order):
         loc: Loc = ("order", index)
         if ledger.order.index(name) < index:
-            problems.append(context.problem(loc, f"{_dotted(loc)}: '{name}' is listed twice"))
+            problems.append(context.problem(loc, f"{dotted(loc)}: '{name}' is listed twice"))
         elif name not in ledger.runner_classes:
             close = difflib.get_close_matches(name, classes, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            message = f"{_dotted(loc)}: '{name}' is not a runner class{hint}"
+            message = f"{dotted(loc)}: '{name}' is not a runner class{hint}"
             problems.append(context.problem(loc, message))
     missing = [name for name in classes if name not in ledger.order]
     if missing:
@@ -506,31 +506,6 @@ def _key_position(context: _Context, loc: Loc) -> Record:
     key = str(loc[-1])
     width = next((len(w) for w in (key, f'"{key}"', f"'{key}'") if text.startswith(w)), 0)
     return position(context.path, line, column, line, column + width)
-
-
-def _walk(root: Node, loc: Loc) -> Node:
-    """The deepest node reachable along ``loc`` (a pydantic error location)."""
-    node = root
-    for part in loc:
-        if isinstance(node.value, dict) and str(part) in node.value:
-            node = node.value[str(part)]
-        elif isinstance(node.value, list) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-    return node
-
-
-def _anchor(node: Node) -> tuple[int, int]:
-    """Where a finding about ``node`` points: its key when it has one."""
-    return (node.key_line, node.key_column) if node.key_line else (node.line, node.column)
-
-
-def _dotted(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
-    return text
 
 
 def _show(value: Any) -> str:

@@ -9,6 +9,7 @@ budget ("billion laughs") are reported, never followed blindly.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -255,3 +256,30 @@ def duplicate_keys(node: Node) -> list[tuple[str, int, int]]:
         for child in node.value:
             found.extend(duplicate_keys(child))
     return found
+
+
+def node_at(root: Node, path: Iterable[str | int]) -> Node:
+    """The deepest node reachable along ``path`` (keys and list indexes), e.g. a
+    pydantic error location."""
+    node = root
+    for part in path:
+        if isinstance(node.value, dict) and str(part) in node.value:
+            node = node.value[str(part)]
+        elif isinstance(node.value, list) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+    return node
+
+
+def anchor(node: Node) -> tuple[int, int]:
+    """Where a message about ``node`` points: its key when it has one."""
+    return (node.key_line, node.key_column) if node.key_line else (node.line, node.column)
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    """A path as users write it: ``runner_classes.gpu.proofs[0].surface``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
