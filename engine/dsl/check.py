@@ -137,9 +137,15 @@ class Program:
     def atom(self, node: ast.Matches) -> Atom:
         return self.atoms[id(node)]
 
-    def atoms_by_record(self) -> dict[str, list[Atom]]:
+    def atoms_by_record(self, clause: CheckedClause | None = None) -> dict[str, list[Atom]]:
+        """The regex atoms by the record type they apply to: all of them, or one clause's."""
+        if clause is None:
+            atoms = list(self.atoms.values())
+        else:
+            nodes = _walk_clause(clause.clause)
+            atoms = [self.atoms[id(n)] for n in nodes if isinstance(n, ast.Matches)]
         grouped: dict[str, list[Atom]] = {}
-        for atom in self.atoms.values():
+        for atom in atoms:
             grouped.setdefault(atom.record, []).append(atom)
         return grouped
 

@@ -100,6 +100,8 @@ def build_inputs(
     }
     types = {c.key: c.var_types[c.main_var] for c in program.clauses}
     keep = {c.key: c.main_fields() for c in program.clauses}
+    # A candidate carries only the facts of its own clause's regexes.
+    clause_atoms = {c.key: program.atoms_by_record(c) for c in program.clauses}
     documents: list[dict[str, Any]] = []
     current: dict[str, list[Any]] = {}
     size = 0
@@ -108,7 +110,8 @@ def build_inputs(
             if size >= CHUNK:
                 documents.append({**base, "candidates": current})
                 current, size = {}, 0
-            current.setdefault(key, []).append(to_rego(record, types[key], atoms, keep[key]))
+            fact = to_rego(record, types[key], clause_atoms[key], keep[key])
+            current.setdefault(key, []).append(fact)
             size += 1
     documents.append({**base, "candidates": current})
     return documents
