@@ -8,23 +8,23 @@ installed wheel they are packaged as ``engine.grammar`` and
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from pathlib import Path
 
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT = _PACKAGE.parent
 
 
-def _shipped_dir(package: str, folder: str) -> Path:
+def _shipped_dir(folder: str) -> Path:
     if (_CHECKOUT / "grammar" / "proofgate.lark").is_file():
         return _CHECKOUT / folder
-    return Path(str(resources.files(package)))
+    return _PACKAGE / folder  # installed: package data under engine/
 
 
 @functools.cache
 def grammar_text() -> str:
-    return (_shipped_dir("engine.grammar", "grammar") / "proofgate.lark").read_text("utf-8")
+    return (_shipped_dir("grammar") / "proofgate.lark").read_text("utf-8")
 
 
 def shipped_policies() -> Path:
     """The directory of the shipped boundary pack."""
-    return _shipped_dir("engine.policies", "policies")
+    return _shipped_dir("policies")
