@@ -28,20 +28,32 @@ def field_value(record: Any, path: tuple[str, ...]) -> Any:
 
 
 def atom_matches(atom: Atom, record: Any) -> list[dict[str, Any]]:
-    """The atom's matches on a record; a regex that runs too long stops the run."""
+    """The atom's matches on a record; a regex that runs too long stops the run.
+
+    Results are kept on the record (private ``_re``), keyed by the regex and
+    field, so the prefilter and the Rego input share one match per record.
+    """
     value = field_value(record, atom.path)
     if not isinstance(value, str):
         return []
+    memo = record.setdefault("_re", {})
+    key = (atom.regex.source, atom.regex.flags, atom.path)
+    if key not in memo:
+        memo[key] = _find(atom, record, value)
+    found: list[dict[str, Any]] = memo[key]
+    return found
+
+
+def _find(atom: Atom, record: dict[str, Any], value: str) -> list[dict[str, Any]]:
     try:
         return atom.regex.finditer(value)
     except RegexTimeout as exc:
-        where = record if isinstance(record, dict) else {}
         raise ProofgateError(
             f"regex {exc} ran longer than {MATCH_TIMEOUT} s on this "
             f"{'.'.join(atom.path)}; simplify the pattern (nested quantifiers?)",
-            str(where.get("path", "")),
-            int(where.get("line", 0) or 0),
-            int(where.get("column", 0) or 0),
+            str(record.get("path", "")),
+            int(record.get("line", 0) or 0),
+            int(record.get("column", 0) or 0),
         ) from None
 
 

@@ -14,9 +14,11 @@ from engine.evaluate.facts import to_rego
 from engine.evaluate.reference import UNDEF, Evaluator, elements, may_hold
 from engine.model import COLLECTIONS, GLOBALS, RECORD_TYPES, Type, list_of, rec
 
-# Candidate records per Rego query: one huge input fails in regopy
-# ("Maximum statement count reached"), one query per record is slow.
-CHUNK = 2000
+# Candidate records per Rego query. regopy's set_input_term grows faster than
+# linearly with the input, one huge input fails ("Maximum statement count
+# reached") and one query per record is slow: bench/chunking.py measured 500
+# fastest (docs/design.md).
+CHUNK = 500
 Record = dict[str, Any]
 
 
