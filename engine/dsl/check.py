@@ -30,6 +30,7 @@ from engine.model import (
     rec,
 )
 
+FACTS = "_m"  # the record field where Rego finds the regex matches Python computed
 FUNCTIONS = {"count": "count(list | map | str) -> num"}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")

@@ -19,11 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from engine.dsl import ast
-from engine.dsl.check import CheckedClause, Program, conjuncts, walk
+from engine.dsl.check import FACTS, CheckedClause, Program, conjuncts, walk
 from engine.model import COLLECTIONS, GLOBALS
 
 ROOT_PACKAGE = "proofgate"
-FACTS = "_m"
 
 _REGO_KEYWORDS = {
     "as", "default", "else", "false", "import", "package", "not", "null", "true", "with",

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.dsl.check import Atom
+from engine.dsl.check import FACTS, Atom
 from engine.dsl.regex import MATCH_TIMEOUT, RegexTimeout
 from engine.errors import ProofgateError
 from engine.model import RECORD_TYPES, Type
-
-FACTS = "_m"
 
 
 def field_value(record: Any, path: tuple[str, ...]) -> Any:

@@ -12,7 +12,7 @@ from engine.dsl.compile import RegoModule, aggregate_module
 from engine.evaluate.backends import Backend, make_backend
 from engine.evaluate.facts import to_rego
 from engine.evaluate.reference import UNDEF, Evaluator, elements, may_hold
-from engine.model import COLLECTIONS, GLOBALS, RECORD_TYPES, Type, list_of, rec
+from engine.model import COLLECTIONS, GLOBALS, list_of, rec
 
 # Candidate records per Rego query. regopy's set_input_term grows faster than
 # linearly with the input, one huge input fails ("Maximum statement count
@@ -80,10 +80,6 @@ def _selected(paths: tuple[str, ...], exclude: tuple[str, ...], record: Any) -> 
     if paths and not GitIgnoreSpec.from_lines(paths).match_file(path):
         return False
     return not (exclude and GitIgnoreSpec.from_lines(exclude).match_file(path))
-
-
-def element_type(program: Program, checked: CheckedClause) -> Type:
-    return checked.var_types[checked.main_var]
 
 
 def build_inputs(
@@ -218,7 +214,3 @@ def make_finding(
         rationale=checked.policy.rationale,
         fix=render_message(checked.fix, values),
     )
-
-
-def positioned(record_type: str) -> bool:
-    return "path" in RECORD_TYPES[record_type].fields
