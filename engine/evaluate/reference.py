@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.dsl import ast
-from engine.dsl.check import CheckedClause, Program, conjuncts
+from engine.dsl.check import CheckedClause, Program, conjuncts, walk
 from engine.evaluate.facts import atom_matches
 from engine.model import COLLECTIONS
 
@@ -273,7 +273,6 @@ def _maybe(ev: Evaluator, expr: ast.Expr, main: str, record: Any) -> bool | None
 
 def _only_about(expr: ast.Expr, main: str) -> bool:
     """True when a test reads nothing but the main record and literals."""
-    from engine.dsl.check import walk
 
     if isinstance(expr, ast.Quantified):
         return False
