@@ -273,7 +273,6 @@ def _maybe(ev: Evaluator, expr: ast.Expr, main: str, record: Any) -> bool | None
 
 def _only_about(expr: ast.Expr, main: str) -> bool:
     """True when a test reads nothing but the main record and literals."""
-
     if isinstance(expr, ast.Quantified):
         return False
     return all(node.name == main for node in walk(expr) if isinstance(node, ast.Var))
