@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.dsl.check import Program, check
 from engine.dsl.compile import RegoModule, compile_program
@@ -17,6 +18,11 @@ from engine.errors import ErrorGroup, ProofgateError
 from engine.evaluate.run import Finding, InputModel, evaluate
 from engine.extract.base import Extraction, Problem, SourceFile
 from engine.model import COLLECTIONS
+from engine.rules import Rule, file_kinds, rule_catalog
+
+if TYPE_CHECKING:
+    from engine.baseline import BaselineReport
+    from engine.config import Config
 
 DEFAULT_LEDGER = "proofs.yaml"
 PARSE_ERROR_RATIONALE = "proofgate could not read this file, so no policy could check it."
@@ -37,13 +43,24 @@ class CheckResult:
     files: int
     notes: list[str] = field(default_factory=list)
     ledger_present: bool = False
+    rules: list[Rule] = field(default_factory=list)  # every rule loaded, found or not
+    file_kinds: dict[str, str] = field(default_factory=dict)  # checked file -> input kind
+    root: Path | None = None
+    baseline: BaselineReport | None = None  # set by check --baseline
+    suppressed: int = 0  # findings hidden by proofgate-ignore comments
 
 
 def read_policy_file(path: Path) -> str:
+    """A policy, ledger or case file as UTF-8; errors name the file (and the line)."""
     try:
-        return path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProofgateError(f"not valid UTF-8 at byte {exc.start}", str(path)) from None
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"
+        raise ProofgateError(message, str(path), line, column) from None
     except OSError as exc:
         raise ProofgateError(f"cannot read: {exc.strerror or exc}", str(path)) from None
 
@@ -157,14 +174,22 @@ def run_check(
     ledger: str | None = None,
     now: dt.date | None = None,
     backend: str = "regopy",
+    config: Config | None = None,
 ) -> CheckResult:
-    from engine.discover import discover, read_text
+    """Check the repo at ``root``, reporting findings in ``targets`` (default: everywhere);
+    see :mod:`engine.scope` for what is read and reported, :mod:`engine.suppress`
+    for inline suppressions and :mod:`engine.config` for ``config``."""
+    from engine import config as configuration
+    from engine.discover import read_text
     from engine.extract import extractor, kind_of
+    from engine.scope import check_scope
+    from engine.suppress import Comments, apply, known_rules
 
     today = now or dt.date.today()
     ledger_record, ledger_extraction, ledger_path = load_ledger_model(root, ledger, today)
     bootstrap = set(ledger_record.get("bootstrap_flakes") or ["flake.nix"])  # type: ignore[call-overload]
-    fileset = discover(root, targets)
+    settings = config or configuration.Config()
+    scope = check_scope(root, targets, ledger_path, settings)
     needed = policies.program.collections_used()
     kinds = {kind for name in needed for kind in COLLECTIONS[name].kinds}
     if policies.rego:
@@ -176,13 +201,15 @@ def run_check(
     for name, records in ledger_extraction.records.items():
         collections[name] = list(records)
     problems: list[Problem] = []
-    notes = list(fileset.notes)
-    for rel in fileset.paths:
+    notes = list(scope.notes)
+    comments = Comments()
+    for rel in scope.files:
         if rel == ledger_path:
+            comments.scan_file(root, rel)
             continue
         kind = kind_of(rel)
         collections["files"].append(_file_record(rel, kind))
-        if kind not in kinds:
+        if kind not in kinds or not scope.reads(rel):
             continue
         extract = extractor(kind)
         if extract is None:
@@ -191,13 +218,14 @@ def run_check(
         if read.text is None:
             if read.error:
                 problems.append(Problem(rel, read.line, 1, read.error))
-            if read.note:
+            if read.note and scope.reports(rel):
                 notes.append(read.note)
             continue
         if policies.rego:
             structured.append((rel, kind, read.text))
         result = extract(SourceFile(rel, read.text, kind, _bootstraps(rel, bootstrap)))
         problems.extend(result.problems)
+        comments.scan(rel, kind, read.text, result.records.get("html", ()))
         for name, records in result.records.items():
             collections.setdefault(name, []).extend(records)
     model = InputModel(collections, ledger_record)
@@ -209,10 +237,21 @@ def run_check(
     if ledger_record.get("present"):
         from engine.matrix import stale_matrices
 
-        markdown = [rel for rel in fileset.paths if kind_of(rel) == "markdown"]
+        markdown = [rel for rel in scope.files if scope.reads(rel) and kind_of(rel) == "markdown"]
         findings += stale_matrices(root, markdown, ledger_record, today)
     findings = sorted(set(findings) | {parse_error(p) for p in problems})
-    return CheckResult(findings, len(fileset.paths), notes, bool(ledger_record.get("present")))
+    outcome = apply(findings, comments.found, known_rules(policies), today)
+    findings = scope.only_reported(settings.adjust(outcome.findings))
+    return CheckResult(
+        findings,
+        scope.checked,
+        notes,
+        bool(ledger_record.get("present")),
+        rules=rule_catalog(policies.program),
+        file_kinds=file_kinds(scope.checked_files, ledger_path),
+        root=root,
+        suppressed=len(scope.only_reported(outcome.suppressed)),
+    )
 
 
 def _bootstraps(rel: str, bootstrap_flakes: set[str]) -> bool:

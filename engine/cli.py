@@ -10,11 +10,15 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from engine.errors import ProofgateError
+
+if TYPE_CHECKING:
+    from engine.check import CheckResult
+    from engine.config import Config
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -40,10 +44,44 @@ def _today(now: str | None) -> dt.date:
     return dt.date.today()
 
 
-def _policy_dirs(policies: tuple[str, ...]) -> list[Path]:
+def _policy_dirs(policies: tuple[str, ...], config: Config | None = None) -> list[Path]:
+    """``-p`` directories, else the configured ones, else the shipped pack."""
     from engine.resources import shipped_policies
 
-    return [Path(p) for p in policies] if policies else [shipped_policies()]
+    if policies:
+        return [Path(p) for p in policies]
+    if config is not None and config.settings.policies:
+        return config.policy_dirs()
+    return [shipped_policies()]
+
+
+def _repo_config(root: str | None = None) -> Config:
+    """The configuration at the repo root (``--root``, else the enclosing work tree)."""
+    from engine.config import load_config
+    from engine.discover import find_root
+
+    return load_config(find_root(root))
+
+
+def _configured_check(
+    root: str | None,
+    paths: tuple[str, ...],
+    policies: tuple[str, ...],
+    ledger: str | None,
+    now: str | None,
+    backend: str,
+) -> tuple[CheckResult, Config]:
+    """Check with the repo's configuration; the flags given override it."""
+    from engine.check import load_policies, run_check
+    from engine.config import configure, load_config
+    from engine.discover import find_root
+
+    repo = find_root(root)
+    config = load_config(repo)
+    policy_set = configure(load_policies(_policy_dirs(policies, config)), config)
+    ledger = ledger or config.ledger()
+    result = run_check(policy_set, repo, list(paths), ledger, _today(now), backend, config)
+    return result, config
 
 
 class _Group(click.Group):
@@ -73,18 +111,28 @@ def main() -> None:
 )
 @click.option("--ledger", help="Proof ledger (default: proofs.yaml at the repo root).")
 @click.option(
-    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github", "junit"]),
+    default="text",
+    show_default=True,
 )
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info"]),
-    default="error",
-    show_default=True,
-    help="Lowest severity that makes the exit code 1.",
+    help="Lowest severity that makes the exit code 1 (default: fail-on in the "
+    "configuration, else error).",
 )
 @click.option("--now", help="Date to measure proof ages from (YYYY-MM-DD; or SOURCE_DATE_EPOCH).")
 @click.option(
     "--backend", type=click.Choice(["regopy", "regorus"]), default="regopy", show_default=True
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(),
+    help="Report only findings not recorded in this baseline (see 'proofgate baseline').",
 )
 def check(
     paths: tuple[str, ...],
@@ -92,21 +140,71 @@ def check(
     policies: tuple[str, ...],
     ledger: str | None,
     fmt: str,
-    fail_on: str,
+    fail_on: str | None,
     now: str | None,
     backend: str,
+    baseline_file: str | None,
 ) -> None:
-    """Check the repo (or PATHS inside it) against the policies."""
-    from engine.check import load_policies, run_check
-    from engine.discover import find_root
+    """Check the repo against the policies, reporting findings in PATHS (default: all).
+
+    The whole repo is read either way, so rules that span files keep their
+    context; with the ledger among PATHS, findings in Markdown files are
+    reported too. Settings come from .proofgate.toml or [tool.proofgate] in
+    pyproject.toml; flags override them.
+    """
     from engine.report import render
 
-    policy_set = load_policies(_policy_dirs(policies))
-    result = run_check(policy_set, find_root(root), list(paths), ledger, _today(now), backend)
+    result, config = _configured_check(root, paths, policies, ledger, now, backend)
+    if baseline_file:
+        from engine import baseline
+
+        entries = baseline.load(Path(baseline_file), baseline_file)
+        result = baseline.apply(result, entries, baseline_file)
     click.echo(render(fmt, result, color=fmt == "text" and sys.stdout.isatty()), nl=False)
-    threshold = SEVERITY_RANK[fail_on]
+    threshold = SEVERITY_RANK[fail_on or config.settings.fail_on or "error"]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
     sys.exit(1 if failing else 0)
+
+
+@main.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--root", help="Repo root (default: the enclosing git work tree, else .).")
+@click.option(
+    "-p",
+    "--policies",
+    multiple=True,
+    help="Policy directory or file (repeatable; default: the shipped pack).",
+)
+@click.option("--ledger", help="Proof ledger (default: proofs.yaml at the repo root).")
+@click.option("--now", help="Date to measure proof ages from (YYYY-MM-DD; or SOURCE_DATE_EPOCH).")
+@click.option(
+    "--backend", type=click.Choice(["regopy", "regorus"]), default="regopy", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    help="Baseline file to write (default: .proofgate-baseline.json at the repo root).",
+)
+def baseline_command(
+    paths: tuple[str, ...],
+    root: str | None,
+    policies: tuple[str, ...],
+    ledger: str | None,
+    now: str | None,
+    backend: str,
+    output: str | None,
+) -> None:
+    """Record today's findings so that 'check --baseline FILE' reports only new ones."""
+    from engine import baseline
+    from engine.discover import find_root
+
+    repo = find_root(root)
+    result, _ = _configured_check(root, paths, policies, ledger, now, backend)
+    entries = baseline.entries(result)
+    target = Path(output) if output else repo / baseline.BASELINE_FILE
+    baseline.write(target, entries)
+    click.echo(f"wrote {len(entries)} finding(s) to {output or target}")
 
 
 @main.command("compile")
@@ -139,7 +237,7 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
 
     from engine.check import load_policies
 
-    policy_set = load_policies(_policy_dirs(policies))
+    policy_set = load_policies(_policy_dirs(policies, _repo_config()))
     known = {c.rule: c for c in policy_set.program.clauses}
     by_policy = {p.id: p for p in policy_set.program.policies}
     policy = by_policy.get(rule_id) or (known[rule_id].policy if rule_id in known else None)
@@ -177,7 +275,7 @@ def policy_tests(policies: tuple[str, ...], fmt: str, pattern: str | None, backe
     """Run the annotated test cases kept under <policy dir>/tests/ (docs/policy-tests.md)."""
     from engine.policytest import render, run_suite
 
-    report = run_suite(_policy_dirs(policies), pattern, backend)
+    report = run_suite(_policy_dirs(policies, _repo_config()), pattern, backend)
     click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)
     sys.exit(0 if report.passed else 1)
 
@@ -251,3 +349,21 @@ def matrix_command(
             if embedded
             else f"no Markdown file embeds the proof matrix ({matrix.OPEN})"
         )
+
+
+@main.command("init")
+@click.option("--root", help="Repo root (default: the enclosing git work tree, else .).")
+@click.option("--force", is_flag=True, help="Overwrite starter files that exist.")
+def init_command(root: str | None, force: bool) -> None:
+    """Write a starter .proofgate.toml, proofs.yaml and .github/workflows/proofgate.yml.
+
+    Existing files are left alone (and named) unless --force.
+    """
+    from engine.discover import find_root
+    from engine.starter import WORKFLOW, write_starters
+
+    for written in write_starters(find_root(root), force):
+        why = f": {written.why}" if written.why else ""
+        click.echo(f"{written.action} {written.path}{why}")
+        if written.path == WORKFLOW and written.action != "skipped":
+            click.echo(f"note: set PROOFGATE in {WORKFLOW} to where you install proofgate from")

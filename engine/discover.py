@@ -1,12 +1,16 @@
 """Find the repo root and the files to check, honouring .gitignore.
 
-Binary files, files over the size limit, unreadable files and symlinks that
-leave the root are skipped with a note; nothing outside the root is read.
+Binary files, files over the size limit, symlinks that leave the root, loop
+or point nowhere, and directories that cannot be listed are skipped with a
+note; nothing outside the root is read. Git runs with the repo's
+``core.fsmonitor`` switched off: a repo's own config never runs a command.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +19,9 @@ from engine.errors import ProofgateError
 
 MAX_FILE_BYTES = 8 << 20
 _SNIFF_BYTES = 8192
+# ``core.fsmonitor`` names a command git runs on ls-files: never the repo's.
+_GIT = ["git", "-c", "core.fsmonitor=false"]
+_GIT_UNREADABLE = re.compile(r"^warning: could not open directory '(.*)': (.*)$", re.MULTILINE)
 
 
 @dataclass
@@ -33,7 +40,7 @@ def find_root(explicit: str | None) -> Path:
         return root.resolve()
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
+            [*_GIT, "rev-parse", "--show-toplevel"],
             capture_output=True,
             text=True,
             check=False,
@@ -45,11 +52,11 @@ def find_root(explicit: str | None) -> Path:
     return Path(top).resolve() if out.returncode == 0 and top else Path.cwd().resolve()
 
 
-def _git_files(root: Path) -> list[str] | None:
+def _git_files(root: Path, notes: list[str]) -> list[str] | None:
     try:
         out = subprocess.run(
             [
-                "git",
+                *_GIT,
                 "-C",
                 str(root),
                 "ls-files",
@@ -61,21 +68,33 @@ def _git_files(root: Path) -> list[str] | None:
             capture_output=True,
             check=False,
             timeout=60,
+            env={**os.environ, "LC_ALL": "C"},  # English warnings, parsed below
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if out.returncode != 0:
         return None
+    warnings = out.stderr.decode("utf-8", "replace")
+    for directory, reason in _GIT_UNREADABLE.findall(warnings):
+        notes.append(_unlisted(directory.rstrip("/"), reason))
     # Paths come relative to ``root``, even when it is a sub-folder of the work tree.
     return [n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
 
 
-def _walk_files(root: Path) -> list[str]:
+def _unlisted(rel: str, reason: str) -> str:
+    return f"{rel}/: skipped, cannot list this directory ({reason}): its files are not checked"
+
+
+def _walk_files(root: Path, notes: list[str]) -> list[str]:
     from pathspec import GitIgnoreSpec
+
+    def unreadable(error: OSError) -> None:
+        rel = os.path.relpath(error.filename, root).replace(os.sep, "/")
+        notes.append(_unlisted(rel, error.strerror or str(error)))
 
     found: list[str] = []
     specs: list[tuple[str, GitIgnoreSpec]] = []
-    for directory, dirnames, filenames in os.walk(root):
+    for directory, dirnames, filenames in os.walk(root, onerror=unreadable):
         rel_dir = os.path.relpath(directory, root).replace(os.sep, "/")
         rel_dir = "" if rel_dir == "." else rel_dir + "/"
         ignore = Path(directory) / ".gitignore"
@@ -118,11 +137,20 @@ def _target_path(root: Path, target: str) -> Path:
     return inside[0]
 
 
+def _symlink_problem(root: Path, path: Path) -> str:
+    """Why a symlink cannot be checked (a loop, nowhere, outside the root), or ""."""
+    try:
+        target = Path(os.path.realpath(path, strict=True))
+    except OSError as exc:
+        return "a symlink loop" if exc.errno == errno.ELOOP else "a symlink to nothing"
+    return "" if _inside(root, target) else "a symlink that leaves the repo root"
+
+
 def discover(root: Path, targets: list[str]) -> FileSet:
     """The files under ``targets`` (default: the whole root), sorted."""
-    listed = _git_files(root)
-    everything = listed if listed is not None else _walk_files(root)
     notes: list[str] = []
+    listed = _git_files(root, notes)
+    everything = listed if listed is not None else _walk_files(root, notes)
     wanted: list[str] = []
     prefixes: list[str] = []
     for target in targets:
@@ -136,8 +164,9 @@ def discover(root: Path, targets: list[str]) -> FileSet:
     ]
     for rel in sorted(set(selected)):
         full = root / rel
-        if full.is_symlink() and not _inside(root, full):
-            notes.append(f"{rel}: skipped, a symlink that leaves the repo root")
+        problem = _symlink_problem(root, full) if full.is_symlink() else ""
+        if problem:
+            notes.append(f"{rel}: skipped, {problem}")
             continue
         if not full.is_file():
             continue
@@ -158,7 +187,7 @@ class FileText:
 
 
 def read_text(root: Path, rel: str) -> FileText:
-    """Read a repo file as UTF-8 (a BOM is dropped)."""
+    """Read a repo file as UTF-8, or UTF-16 when it starts with a UTF-16 BOM (a BOM is dropped)."""
     full = root / rel
     try:
         size = full.stat().st_size
@@ -168,6 +197,11 @@ def read_text(root: Path, rel: str) -> FileText:
             data = handle.read()
     except OSError as exc:
         return FileText(None, error=f"cannot read: {exc.strerror or exc}")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM, as Windows saves it
+        try:
+            return FileText(data.decode("utf-16"))
+        except UnicodeDecodeError as exc:
+            return FileText(None, error=f"not valid UTF-16 (at byte {exc.start})")
     if b"\0" in data[:_SNIFF_BYTES]:
         return FileText(None, note=f"{rel}: skipped, binary file")
     if data.startswith(b"\xef\xbb\xbf"):

@@ -291,14 +291,16 @@ def annotation_lines(
         if match is not None:
             pending.append((index + 1, match))
             continue
-        last = _block_end(lines, index, style) if block else index + 1
+        last = block_end(lines, index, style) if block else index + 1
         found += [(n, m, index + 1, last) for n, m in pending]
         pending = []
     return found + [(n, m, None, 0) for n, m in pending]
 
 
-def _block_end(lines: list[str], index: int, style: re.Pattern[str]) -> int:
-    """The 1-based number of the last line of the block starting at ``lines[index]``."""
+def block_end(lines: list[str], index: int, style: re.Pattern[str]) -> int:
+    """The 1-based number of the last line of the Markdown block starting at
+    ``lines[index]``: up to a blank line or the next line ``style`` matches (the
+    next annotation here, the next suppression comment in :mod:`engine.suppress`)."""
     end = index
     while end + 1 < len(lines) and lines[end + 1].strip() and not style.match(lines[end + 1]):
         end += 1

@@ -44,7 +44,8 @@ class Atom:
     value at ``path`` (a field path through maps, from that record). Rego
     iterates the matches (a list of ``{start, end, groups, text}``) only when
     the test binds captures (``bind``: named groups or ``as``) or anchors the
-    finding; otherwise the fact is just ``true``.
+    finding; otherwise the fact is just ``true``. ``origin`` is where the
+    pattern is written (for errors, such as a match that runs too long).
     """
 
     key: str
@@ -53,6 +54,7 @@ class Atom:
     regex: CompiledRegex
     bind: bool = False
     anchor: bool = False
+    origin: ast.Span = ast.NO_SPAN
 
     @property
     def iterated(self) -> bool:
@@ -288,6 +290,7 @@ class _Checker:
                 GitIgnoreSpec.from_lines([glob])
             except ValueError as exc:
                 self.error(f"invalid path glob {glob!r}: {exc}", policy.span)
+        self.braces(policy.fix, "fix hint", policy.span)
         checked = []
         for index, clause in enumerate(policy.clauses):
             result = self.clause(policy, clause, index)
@@ -326,6 +329,8 @@ class _Checker:
             )
         found = []
         fix = clause.fix or policy.fix
+        self.braces(clause.message.text, "message", clause.message.span)
+        self.braces(clause.fix or "", "fix hint", clause.message.span)
         for text in dict.fromkeys([*placeholders(clause.message.text), *placeholders(fix)]):
             expr = self.placeholder(text.strip(), bound, clause.message.span)
             if expr is not None:
@@ -371,6 +376,16 @@ class _Checker:
                 f"'{name}' is already a name here", span, hint="choose another variable name"
             )
         scope[name] = t
+
+    def braces(self, template: str, what: str, span: ast.Span) -> None:
+        """A lone ``{`` or ``}`` is a typo for a placeholder, not text to print."""
+        rest = _PLACEHOLDER.sub("", template.replace("{{", "").replace("}}", ""))
+        if "{" in rest or "}" in rest:
+            self.error(
+                f"unbalanced brace in the {what}: {template!r}",
+                span,
+                hint="close the placeholder ({var.field}), or write {{ or }} for a literal brace",
+            )
 
     def placeholder(self, text: str, scope: dict[str, Type], span: ast.Span) -> ast.Expr | None:
         if not _FIELD_PATH.match(text):
@@ -568,7 +583,8 @@ class _Checker:
         record, path = target
         if id(expr) not in self.atoms:
             bind = bool(compiled.groups or expr.bind)
-            self.atoms[id(expr)] = Atom(f"r{len(self.atoms)}", record, path, compiled, bind)
+            key = f"r{len(self.atoms)}"
+            self.atoms[id(expr)] = Atom(key, record, path, compiled, bind, origin=regex.span)
         if binds:
             for name in (*compiled.groups, *([expr.bind] if expr.bind else [])):
                 self.declare(name, STR, scope, expr.span)

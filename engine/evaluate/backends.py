@@ -12,7 +12,7 @@ import os
 import re
 from typing import Any, Protocol
 
-from engine.errors import ProofgateError
+from engine.errors import ErrorGroup, ProofgateError
 
 
 class Backend(Protocol):
@@ -25,7 +25,7 @@ class Backend(Protocol):
         """Evaluate ``query_rule`` against an input document given as JSON text."""
 
 
-_BYTE_OFFSET = re.compile(r"\b(\d+):(\d+)\b")
+_RULE_PATH = re.compile(r"data(\.[A-Za-z_][A-Za-z0-9_]*)+")  # else a query, such as {"p": data.p}
 
 
 class RegopyBackend:
@@ -44,13 +44,11 @@ class RegopyBackend:
             try:
                 self.interpreter.add_module(name, text)
             except self._regopy.RegoError as exc:
-                raise ProofgateError(
-                    f"Rego module does not compile: {_first_line(exc)}", name
-                ) from None
+                raise _compile_error(_regopy_errors(str(exc), modules), modules, name) from None
         try:
             self.bundle = self.interpreter.build(f"pg_result := {query_rule}")
         except self._regopy.RegoError as exc:
-            raise ProofgateError(f"Rego does not compile: {_first_line(exc)}") from None
+            raise _compile_error(_regopy_errors(str(exc), modules), modules, "") from None
 
     def query(self, input_json: str) -> Any:
         self.interpreter.set_input_term(input_json)
@@ -59,7 +57,7 @@ class RegopyBackend:
         except self._regopy.RegoError as exc:
             raise ProofgateError(f"Rego evaluation failed: {_first_line(exc)}") from None
         if not output.ok():
-            raise ProofgateError(f"Rego evaluation failed: {_first_line(str(output))}")
+            raise ProofgateError(f"Rego evaluation failed: {_regopy_output_error(output)}")
         result = json.loads(str(output))
         if isinstance(result, list):  # several results: take the first
             result = result[0] if result else {}
@@ -77,21 +75,121 @@ class RegorusBackend:
         self.rule = ""
 
     def load(self, modules: dict[str, str], query_rule: str) -> None:
+        self.modules = modules
         for name, text in modules.items():
             try:
                 self.engine.add_policy(name, text)
             except RuntimeError as exc:
-                raise ProofgateError(
-                    f"Rego module does not compile: {_first_line(exc)}", name
-                ) from None
+                raise _compile_error(_regorus_errors(str(exc)), modules, name) from None
         self.rule = query_rule
 
     def query(self, input_json: str) -> Any:
         self.engine.set_input_json(input_json)
         try:
-            return json.loads(self.engine.eval_rule_as_json(self.rule))
+            if _RULE_PATH.fullmatch(self.rule):
+                return json.loads(self.engine.eval_rule_as_json(self.rule))
+            results = json.loads(self.engine.eval_query_as_json(self.rule)).get("result") or []
+            return results[0]["expressions"][0]["value"] if results else None
         except RuntimeError as exc:
-            raise ProofgateError(f"Rego evaluation failed: {_first_line(exc)}") from None
+            found = _regorus_errors(str(exc))
+            if not found:
+                raise ProofgateError(f"Rego evaluation failed: {_first_line(exc)}") from None
+            name, line, column, message = found[0]
+            raise ProofgateError(
+                f"Rego evaluation failed: {message}",
+                name,
+                line,
+                column,
+                self.modules.get(name),
+            ) from None
+
+
+Located = tuple[str, int, int, str]  # module name, line, column (1-based, 0: unknown), message
+
+# regopy reports errors as S-expressions with length-prefixed UTF-8 strings and
+# byte offsets: (error 8:bad.rego|58|2 (errormsg 27:Invalid assignment operator) ...)
+_SEXPR_ERROR = re.compile(rb"\(error(?=[\s)])(?: (\d+):)?")
+_SEXPR_OFFSET = re.compile(rb"\|(\d+)\|")
+_SEXPR_MESSAGE = re.compile(rb"\(errormsg (\d+):")
+# regorus: "--> bad.rego:6:7" ... "error: message"
+_REGORUS_AT = re.compile(r"^\s*--> (.+):(\d+):(\d+)\s*$", re.MULTILINE)
+_REGORUS_MESSAGE = re.compile(r"^error: (.+)$", re.MULTILINE)
+
+
+def _regopy_errors(text: str, modules: dict[str, str]) -> list[Located]:
+    """Each error regopy reported, located in its module."""
+    data = text.encode("utf-8", "surrogateescape")
+    found: list[Located] = []
+    for match in _SEXPR_ERROR.finditer(data):
+        name, line, column, position = "", 0, 0, match.end()
+        if match.group(1) is not None:
+            end = position + int(match.group(1))
+            name, position = data[position:end].decode("utf-8", "replace"), end
+            at = _SEXPR_OFFSET.match(data, position)
+            if at is not None:
+                line, column = _line_column(modules.get(name, ""), int(at.group(1)))
+        message = _SEXPR_MESSAGE.search(data, position)
+        if message is not None:
+            start = message.end()
+            text_of = data[start : start + int(message.group(1))].decode("utf-8", "replace")
+            found.append((name, line, column, text_of))
+    return list(dict.fromkeys(found))
+
+
+def _regorus_errors(text: str) -> list[Located]:
+    at, message = _REGORUS_AT.search(text), _REGORUS_MESSAGE.search(text)
+    if at is None or message is None:
+        return []
+    return [(at.group(1), int(at.group(2)), int(at.group(3)), message.group(1).strip())]
+
+
+def _compile_error(found: list[Located], modules: dict[str, str], name: str) -> ProofgateError:
+    """A compile error of hand-written or generated Rego, at its module, line and column."""
+    errors = [
+        ProofgateError(
+            f"Rego module does not compile: {message}",
+            module or name,
+            line,
+            column,
+            modules.get(module or name),
+        )
+        for module, line, column, message in found
+    ]
+    if not errors:
+        return ProofgateError("Rego module does not compile", name)
+    return errors[0] if len(errors) == 1 else ErrorGroup(errors)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a UTF-8 byte offset into ``text`` ((0, 0) if unknown)."""
+    data = text.encode("utf-8")
+    if offset < 0 or offset > len(data):
+        return 0, 0
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", "replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column
+
+
+def _regopy_output_error(output: Any) -> str:
+    """The message of a failed regopy query (kept only in the output's node tree),
+    e.g. 'complete rules must not produce multiple outputs (eval_conflict_error)'."""
+    from regopy.rego_shared import rego_node_get, rego_node_size, rego_node_value
+
+    values: list[str] = []
+
+    def walk(node: Any) -> None:
+        value = rego_node_value(node)
+        if value:
+            values.append(str(value))
+        for index in range(rego_node_size(node)):
+            walk(rego_node_get(node, index))
+
+    walk(output.node()._impl)
+    unique = list(dict.fromkeys(values))
+    if not unique:
+        return _first_line(str(output))
+    codes = [v for v in unique[1:] if re.fullmatch(r"[a-z_]+_error", v)]
+    return f"{unique[0]} ({', '.join(codes)})" if codes else "; ".join(unique)
 
 
 def _first_line(error: object) -> str:

@@ -46,12 +46,16 @@ def _find(atom: Atom, record: dict[str, Any], value: str) -> list[dict[str, Any]
     try:
         return atom.regex.finditer(value)
     except RegexTimeout as exc:
+        where = atom.origin
         raise ProofgateError(
             f"regex {exc} ran longer than {MATCH_TIMEOUT} s on this "
             f"{'.'.join(atom.path)}; simplify the pattern (nested quantifiers?)",
             str(record.get("path", "")),
             int(record.get("line", 0) or 0),
             int(record.get("column", 0) or 0),
+            hint=f"the pattern is written at {where.path}:{where.line}:{where.column}"
+            if where.path
+            else "",
         ) from None
 
 

@@ -355,6 +355,9 @@ def _strip_indentation(text: str) -> str:
 def extract_lock(source: SourceFile) -> Extraction:
     """Read ``flake.lock`` into ``flake_inputs`` records (source ``flake.lock``)."""
     result = Extraction()
+    if not source.text.strip():
+        result.problems.append(Problem(source.path, 1, 1, "flake.lock is empty"))
+        return result
     try:
         data = json.loads(source.text)
     except json.JSONDecodeError as error:

@@ -240,9 +240,20 @@ def _toml(text: str, out: Extraction, path: str) -> Iterator[_Leaf]:
         raise _Unreadable("malformed TOML: nested too deeply", 1, 1) from None
     except ValueError as exc:
         raise _Unreadable(f"malformed TOML: {exc}", 1, 1) from None
+    return _toml_leaves(value, toml_spans(text))
+
+
+def toml_spans(text: str) -> dict[Path, Span]:
+    """Where the scanner placed each value, table header and array element of
+    valid TOML ``text``, by key path (best effort, see the module docstring)."""
     lines = _Lines(text)
-    spans = {key: (*lines.at(a), *lines.at(b)) for key, (a, b) in _TomlScanner(text).scan().items()}
-    return _toml_leaves(value, spans)
+    return {key: (*lines.at(a), *lines.at(b)) for key, (a, b) in _TomlScanner(text).scan().items()}
+
+
+def toml_error_at(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int, int]:
+    """A tomllib error's message (``malformed TOML: ...``) and its 1-based line and column."""
+    found = _toml_error(str(error), text)
+    return found.message, found.line, found.column
 
 
 def _toml_error(message: str, text: str) -> _Unreadable:
@@ -267,10 +278,10 @@ def _toml_leaves(value: Any, spans: dict[Path, Span]) -> Iterator[_Leaf]:
         elif isinstance(item, list):
             stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(item))))
         else:
-            yield _Leaf(path, item, _nearest(spans, path))
+            yield _Leaf(path, item, nearest_span(spans, path))
 
 
-def _nearest(spans: dict[Path, Span], path: Path) -> Span:
+def nearest_span(spans: dict[Path, Span], path: Path) -> Span:
     """The span of ``path``, else of its nearest placed ancestor, else line 1."""
     for length in range(len(path), 0, -1):
         span = spans.get(path[:length])

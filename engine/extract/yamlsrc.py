@@ -203,6 +203,8 @@ def load(text: str) -> list[Node]:
         mark = exc.problem_mark or exc.context_mark
         line, column = builder.at(mark) if mark else (1, 1)
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "malformed YAML"
+        if builder.lines[line - 1][column - 1 : column] == "\t" and "tab" not in message:
+            message += " (a tab: YAML indents with spaces only)"
         raise YamlError(message, line, column) from None
     except yaml.reader.ReaderError as exc:
         line, column = _char_position(text, exc.position)

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from engine.check import CheckResult
 
-FORMATS = {"text": "engine.report.text", "json": "engine.report.json"}
+FORMATS = {
+    "text": "engine.report.text",
+    "json": "engine.report.json",
+    "sarif": "engine.report.sarif",
+    "github": "engine.report.github",
+    "junit": "engine.report.junit",
+}
 
 
 def render(name: str, result: CheckResult, color: bool = False) -> str:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 def document(result: CheckResult) -> dict[str, Any]:
     findings = [f.as_json() for f in result.findings]
+    baseline = {"baseline": result.baseline.as_json()} if result.baseline else {}
     return {
         "version": 1,
         "findings": findings,
@@ -20,6 +21,7 @@ def document(result: CheckResult) -> dict[str, Any]:
             "errors": sum(f.severity == "error" for f in result.findings),
             "warnings": sum(f.severity == "warning" for f in result.findings),
         },
+        **baseline,
     }
 
 

@@ -32,6 +32,9 @@ def render(result: CheckResult, color: bool = False) -> str:
         lines.append("")
     for note in result.notes:
         lines.append(paint(f"note: {note}", _DIM))
+    if result.suppressed:
+        hidden = _plural(result.suppressed, "finding")
+        lines.append(paint(f"note: {hidden} suppressed by proofgate-ignore comments", _DIM))
     if not result.ledger_present:
         lines.append(paint("note: no proof ledger found, so nothing counts as proved", _DIM))
     errors = sum(f.severity == "error" for f in result.findings)

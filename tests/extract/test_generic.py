@@ -119,8 +119,8 @@ def test_toml_arrays_of_tables_nest() -> None:
 
 def test_toml_values_the_scanner_cannot_place_take_their_ancestor() -> None:
     text = "a = 1\n[t]\nb = 2\n"
-    assert generic._nearest({("t",): (2, 1, 2, 4)}, ("t", "x", 0)) == (2, 1, 2, 4)
-    assert generic._nearest({}, ("t",)) == (1, 1, 1, 1)
+    assert generic.nearest_span({("t",): (2, 1, 2, 4)}, ("t", "x", 0)) == (2, 1, 2, 4)
+    assert generic.nearest_span({}, ("t",)) == (1, 1, 1, 1)
     assert [row[2] for row in _rows(_text(text, "toml"))] == [1, 3]
 
 

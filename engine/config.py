@@ -1,0 +1,337 @@
+"""Configuration: ``.proofgate.toml``, or ``[tool.proofgate]`` in ``pyproject.toml``.
+
+Both are read at the repo root; when both exist ``.proofgate.toml`` wins and
+``pyproject.toml`` is not read. Every key is optional:
+
+- ``policies``: policy directories or files, relative to the config file
+  (default: the shipped pack).
+- ``ledger``: the proof ledger, relative to the config file (default:
+  ``proofs.yaml`` at the repo root).
+- ``include`` / ``exclude``: gitignore-style globs on repo-relative paths.
+  Only files that ``include`` matches (when given) and ``exclude`` does not
+  are read and reported.
+- ``paths``: a table of policy id → globs that replace that policy's own
+  ``paths`` (its ``exclude`` still applies).
+- ``primary-surface``: the globs of the primary product surface. It is the
+  ``paths`` of the B10 policy ``no-fuzzy-product-claims`` (by default
+  ``/README.md``, ``/readme.md``, ``/docs/index.md``), the one policy of the
+  shipped pack that checks the product surface, so it is shorthand for
+  ``paths.no-fuzzy-product-claims``.
+- ``severity``: a table of rule or policy id → ``error``, ``warning`` or
+  ``info`` (a rule id beats its policy's id).
+- ``disable``: rule or policy ids whose findings are dropped.
+- ``fail-on``: the lowest severity that makes ``check`` exit 1.
+
+Command-line flags (``-p``, ``--ledger``, ``--fail-on``) override the file.
+Unknown keys, bad values and ids that name no loaded rule or policy are errors
+with the file and line (tomllib knows no positions: the TOML scanner of
+:mod:`engine.extract.generic` places the keys).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from engine.errors import ErrorGroup, ProofgateError
+from engine.evaluate.run import Finding
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
+    from engine.check import PolicySet
+    from engine.dsl.check import Program
+
+CONFIG_FILE = ".proofgate.toml"
+PYPROJECT = "pyproject.toml"
+PYPROJECT_TABLE = ("tool", "proofgate")
+PRIMARY_SURFACE_POLICY = "no-fuzzy-product-claims"
+
+Severity = Literal["error", "warning", "info"]
+Key = tuple[str | int, ...]
+
+
+def _valid_glob(glob: str) -> str:
+    from pathspec import GitIgnoreSpec
+
+    try:
+        GitIgnoreSpec.from_lines([glob])
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "glob", "invalid path glob: {reason}", {"reason": str(exc)}
+        ) from None
+    return glob
+
+
+Text = Annotated[str, Field(strict=True, min_length=1)]
+Glob = Annotated[Text, AfterValidator(_valid_glob)]
+
+
+class Settings(BaseModel):
+    """The keys of the configuration, as written in the file (kebab-case)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=lambda name: name.replace("_", "-")
+    )
+    policies: list[Text] = Field(default_factory=list)
+    ledger: Text | None = None
+    include: list[Glob] = Field(default_factory=list)
+    exclude: list[Glob] = Field(default_factory=list)
+    primary_surface: list[Glob] | None = None
+    paths: dict[str, list[Glob]] = Field(default_factory=dict)
+    severity: dict[str, Severity] = Field(default_factory=dict)
+    disable: list[Text] = Field(default_factory=list)
+    fail_on: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings in force and where they were read (no file: the defaults)."""
+
+    settings: Settings = field(default_factory=Settings)
+    path: Path | None = None
+    text: str = ""
+    table: tuple[str, ...] = ()  # where the keys live: ("tool", "proofgate") in pyproject.toml
+
+    @property
+    def base(self) -> Path:
+        """The directory relative paths in the file start from."""
+        return self.path.parent if self.path else Path.cwd()
+
+    def policy_dirs(self) -> list[Path]:
+        """The configured policy directories; raise at the key when one is missing."""
+        dirs = [self.base / p for p in self.settings.policies]
+        for index, (name, path) in enumerate(zip(self.settings.policies, dirs, strict=True)):
+            if not path.exists():
+                raise self.error(
+                    f"policies: no such policy directory '{name}'", ("policies", index)
+                )
+        return dirs
+
+    def ledger(self) -> str | None:
+        """The configured ledger; raise at the key when it is missing."""
+        if self.settings.ledger is None:
+            return None
+        path = self.base / self.settings.ledger
+        if not path.is_file():
+            raise self.error(f"ledger: no such ledger file '{self.settings.ledger}'", ("ledger",))
+        return str(path)
+
+    def path_overrides(self) -> dict[str, list[str]]:
+        """Policy id → the globs that replace its ``paths`` (``primary-surface`` included)."""
+        overrides = dict(self.settings.paths)
+        if self.settings.primary_surface is not None:
+            overrides[PRIMARY_SURFACE_POLICY] = list(self.settings.primary_surface)
+        return overrides
+
+    def selects(self, rel: str) -> bool:
+        """Whether the ``include``/``exclude`` globs keep a repo-relative path."""
+        included, excluded = self._specs
+        if included is not None and not included.match_file(rel):
+            return False
+        return excluded is None or not excluded.match_file(rel)
+
+    @functools.cached_property
+    def _specs(self) -> tuple[GitIgnoreSpec | None, GitIgnoreSpec | None]:
+        from pathspec import GitIgnoreSpec
+
+        def spec(globs: list[str]) -> GitIgnoreSpec | None:
+            return GitIgnoreSpec.from_lines(globs) if globs else None
+
+        return spec(self.settings.include), spec(self.settings.exclude)
+
+    def adjust(self, findings: Iterable[Finding]) -> list[Finding]:
+        """Drop the disabled findings and apply the severity overrides."""
+        from engine.suppress import names_rule
+
+        out: list[Finding] = []
+        for finding in findings:
+            if any(names_rule(name, finding.rule) for name in self.settings.disable):
+                continue
+            named = [n for n in self.settings.severity if names_rule(n, finding.rule)]
+            if named:
+                severity = self.settings.severity[max(named, key=len)]
+                finding = dataclasses.replace(finding, severity=severity)
+            out.append(finding)
+        return out
+
+    def error(self, message: str, key: Key) -> ProofgateError:
+        """An error about the value at ``key`` (a key path inside the table), placed in the file."""
+        if self.path is None:
+            return ProofgateError(message)
+        line, column = key_position(self.text, (*self.table, *key))
+        return ProofgateError(message, _shown(self.path), line, column, self.text)
+
+
+def key_position(text: str, key: Key) -> tuple[int, int]:
+    """The 1-based line and column of a key in TOML text: the key's name on the line
+    where the scanner placed its value (a dotted key ``a.b = 1`` places ``a`` at
+    its first child), else its nearest placed parent, else line 1."""
+    from engine.extract.generic import nearest_span, toml_spans
+
+    spans = toml_spans(text)
+    children = [span for path, span in spans.items() if path[: len(key)] == key]
+    line, column, _, _ = (
+        min(children) if key not in spans and children else nearest_span(spans, key)
+    )
+    lines = text.splitlines()
+    name = key[-1] if key and isinstance(key[-1], str) else ""
+    if name and line <= len(lines):
+        found = lines[line - 1].rfind(name, 0, max(column - 1, 0) or None)
+        if found >= 0:
+            quoted = found > 0 and lines[line - 1][found - 1] in "\"'"
+            return line, found if quoted else found + 1
+    return line, column
+
+
+def _shown(path: Path) -> str:
+    """A path as the user should see it: relative to the current directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# Reading
+
+
+def config_file(root: Path) -> tuple[Path, tuple[str, ...]] | None:
+    """The file the configuration is read from at ``root``, and the table its keys live in."""
+    dedicated = root / CONFIG_FILE
+    if dedicated.is_file():
+        return dedicated, ()
+    pyproject = root / PYPROJECT
+    return (pyproject, PYPROJECT_TABLE) if pyproject.is_file() else None
+
+
+def load_config(root: Path) -> Config:
+    """The configuration at the repo root (the defaults when there is none)."""
+    found = config_file(root)
+    return read_config(*found) if found else Config()
+
+
+def read_config(path: Path, table: tuple[str, ...] = ()) -> Config:
+    """Read and validate a configuration file; raise ProofgateError with positions."""
+    from engine.check import read_policy_file
+    from engine.extract.generic import toml_error_at
+
+    text = read_policy_file(path)
+    try:
+        document: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message, line, column = toml_error_at(exc, text)
+        raise ProofgateError(message, _shown(path), line, column, text) from None
+    values: Any = document
+    for part in table:
+        if not isinstance(values, dict) or part not in values:
+            return Config()  # a pyproject.toml without [tool.proofgate]
+        values = values[part]
+    config = Config(Settings(), path, text, table)
+    if not isinstance(values, dict):
+        raise config.error(f"[{'.'.join(table)}] must be a table", ())
+    try:
+        return dataclasses.replace(config, settings=Settings.model_validate(values))
+    except ValidationError as invalid:
+        errors = [_schema_error(config, error) for error in invalid.errors()]
+        errors.sort(key=lambda error: (error.line, error.column))
+        raise (ErrorGroup(errors) if len(errors) > 1 else errors[0]) from None
+
+
+def _schema_error(config: Config, error: ErrorDetails) -> ProofgateError:
+    from engine.extract.generic import key_path
+
+    loc = tuple(error["loc"])
+    where = key_path((*config.table, *loc))
+    if error["type"] == "extra_forbidden":
+        known = ", ".join(f.alias or name for name, f in Settings.model_fields.items())
+        table = f" in [{'.'.join(config.table)}]" if config.table else ""
+        message = f"unknown key '{loc[-1]}'{table} (known keys: {known})"
+    elif error["type"] == "missing":
+        message = f"{where}: required key is missing"
+    elif loc[0] in ("severity", "paths") and isinstance(error["input"], dict):
+        first = next(iter(error["input"]), "rule")
+        message = (
+            f"{where}: expected a value, got a table: TOML reads the dots of an unquoted key "
+            f'as tables, so quote ids that hold dots ("{loc[-1]}.{first}" = ...)'
+        )
+    else:
+        message = f"{where}: {error['msg']} (got {error['input']!r})"
+    return config.error(message, loc)
+
+
+# Applying the configuration to the loaded policies
+
+
+def configure(policy_set: PolicySet, config: Config) -> PolicySet:
+    """Check the ids the configuration names against the loaded policies and apply
+    its path overrides; raise ProofgateError (with positions) on unknown ids."""
+    from engine.suppress import known_rules
+
+    policies = {p.id for p in policy_set.program.policies}
+    errors = _unknown_ids(config, set(known_rules(policy_set)), policies)
+    if errors:
+        raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
+    overrides = config.path_overrides()
+    if not overrides:
+        return policy_set
+    return dataclasses.replace(policy_set, program=with_paths(policy_set.program, overrides))
+
+
+def _unknown_ids(config: Config, known: set[str], policies: set[str]) -> list[ProofgateError]:
+    import difflib
+
+    def unknown(name: str, key: Key, what: str, choices: set[str]) -> ProofgateError:
+        close = difflib.get_close_matches(name, sorted(choices), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return config.error(f"{what} '{name}' is not among the loaded policies{hint}", key)
+
+    settings = config.settings
+    errors = [
+        unknown(name, ("severity", name), "rule", known)
+        for name in settings.severity
+        if name not in known
+    ]
+    errors += [
+        unknown(name, ("disable", index), "rule", known)
+        for index, name in enumerate(settings.disable)
+        if name not in known
+    ]
+    errors += [
+        unknown(name, ("paths", name), "policy", policies)
+        for name in settings.paths
+        if name not in policies
+    ]
+    if settings.primary_surface is not None:
+        if PRIMARY_SURFACE_POLICY not in policies:
+            message = (
+                f"primary-surface sets the paths of policy '{PRIMARY_SURFACE_POLICY}', "
+                "which is not among the loaded policies (use [paths] for your own policies)"
+            )
+            errors.append(config.error(message, ("primary-surface",)))
+        elif PRIMARY_SURFACE_POLICY in settings.paths:
+            message = f"primary-surface and paths.{PRIMARY_SURFACE_POLICY} both set its paths"
+            errors.append(config.error(message, ("primary-surface",)))
+    return errors
+
+
+def with_paths(program: Program, overrides: dict[str, list[str]]) -> Program:
+    """The program with the ``paths`` of the named policies replaced."""
+    replaced = {
+        p.id: dataclasses.replace(p, paths=tuple(overrides[p.id]))
+        for p in program.policies
+        if p.id in overrides
+    }
+    policies = [replaced.get(p.id, p) for p in program.policies]
+    clauses = [
+        dataclasses.replace(c, policy=replaced[c.policy.id]) if c.policy.id in replaced else c
+        for c in program.clauses
+    ]
+    return dataclasses.replace(program, policies=policies, clauses=clauses)

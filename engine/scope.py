@@ -1,0 +1,70 @@
+"""Which files a check reads, and which files it reports findings in.
+
+``proofgate check PATHS`` (the pre-commit hook passes the staged files)
+reports findings only in PATHS, yet reads the whole repo: cross-file rules
+need their context, the ledger, ``.bazelrc`` together with the workflows
+(B9), FlakeHub push steps with their workflows. A changed ledger changes what
+the docs may claim, so when the ledger is among PATHS the findings in every
+Markdown file are reported too. A finding is reported in the file it points
+at: a changed ``.bazelrc`` whose B9 finding points at a workflow is reported
+by a check of the workflow, or of the whole repo.
+
+The configuration's ``include``/``exclude`` globs narrow what is read and
+what is reported; every file of the repo still exists for the rules that ask
+(the ``files`` collection, ledger evidence paths).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.evaluate.run import Finding
+
+if TYPE_CHECKING:
+    from engine.config import Config
+
+
+@dataclass(frozen=True)
+class Scope:
+    files: list[str]  # every file of the repo (repo-relative, sorted): they all exist
+    selects: Callable[[str], bool]  # include/exclude: which files are read and reported
+    reported: frozenset[str] | None  # findings are reported in these (None: in every file)
+    notes: list[str] = field(default_factory=list)
+
+    def reads(self, rel: str) -> bool:
+        return self.selects(rel)
+
+    def reports(self, path: str) -> bool:
+        return self.selects(path) and (self.reported is None or path in self.reported)
+
+    def only_reported(self, findings: Iterable[Finding]) -> list[Finding]:
+        return [f for f in findings if self.reports(f.path)]
+
+    @property
+    def checked_files(self) -> list[str]:
+        """The files the report covers, sorted."""
+        return [rel for rel in self.files if self.reports(rel)]
+
+    @property
+    def checked(self) -> int:
+        """How many files the report covers."""
+        return len(self.checked_files)
+
+
+def check_scope(root: Path, targets: list[str], ledger: str | None, config: Config) -> Scope:
+    """The whole repo, and the files under ``targets`` to report on (with every
+    Markdown file when the ledger is among them)."""
+    from engine.discover import discover
+    from engine.extract import kind_of
+
+    whole = discover(root, [])
+    if not targets:
+        return Scope(whole.paths, config.selects, None, whole.notes)
+    given = discover(root, targets)
+    reported = set(given.paths)
+    if ledger in reported:
+        reported |= {rel for rel in whole.paths if kind_of(rel) == "markdown"}
+    return Scope(whole.paths, config.selects, frozenset(reported), given.notes)

@@ -1,0 +1,322 @@
+"""Inline suppressions: ``proofgate-ignore`` comments, each with a mandatory reason.
+
+A suppression names one or more rule or policy ids (comma-separated), may
+carry ``until=YYYY-MM-DD``, and gives its reason after a colon, in the
+file's own comment syntax:
+
+- Markdown: ``<!-- proofgate-ignore RULE[, RULE] [until=DATE]: reason -->``.
+  On a line of its own it applies to the next block: the next line and the
+  lines after it up to a blank line or the next suppression comment (the
+  block notion of ``proofgate test`` annotations, :func:`engine.policytest.block_end`).
+  Sharing a line with text, it applies to the block it stands in. Only real
+  HTML comments count (the Markdown extractor's ``html`` records): a
+  suppression shown in a code block is an example, not a suppression.
+- YAML (workflows, actions, the ledger), ``.bazelrc``, ``nix.conf``,
+  ``flake.nix`` and TOML: ``# proofgate-ignore RULE: reason`` on its own
+  line applies to the next line (stacked suppression lines all apply to the
+  line after them); at the end of a line, to that line.
+
+A finding is suppressed when it starts on a line a suppression applies to
+and the suppression names its rule or its policy. On the day after ``until``
+a suppression stops applying and is reported (``suppression-expired``). A
+suppression without a reason, rule or valid date, or naming an unknown rule,
+is reported (``suppression-invalid``; a valid suppression still applies for
+the known rules it names), and so is a rule it names that it suppresses
+nothing of (``suppression-unused``). These reports are warnings at the
+comment and are never suppressed themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.evaluate.run import Finding
+
+if TYPE_CHECKING:
+    from engine.check import PolicySet
+
+EXPIRED = "suppression-expired"
+INVALID = "suppression-invalid"
+UNUSED = "suppression-unused"
+RULES = (EXPIRED, INVALID, UNUSED)
+
+RATIONALE = (
+    "A suppression hides a boundary crossing: it must name a known rule, say why, "
+    "and still hide something, or it hides the next crossing too."
+)
+FIXES = {
+    INVALID: "Write 'proofgate-ignore RULE: reason' with a known rule or policy id "
+    "and a reason after the colon (optionally 'until=YYYY-MM-DD' before the colon).",
+    UNUSED: "Remove the suppression (or the rule it names): it suppresses no finding.",
+    EXPIRED: "Fix what the suppression hid, or renew it with a new date and reason.",
+}
+
+MARKDOWN_KINDS = frozenset({"markdown"})
+HASH_KINDS = frozenset({"yaml", "workflow", "action", "bazelrc", "nixconf", "flake", "toml"})
+
+_MARKER = "proofgate-ignore"
+_MARKDOWN_COMMENT = re.compile(r"<!--\s*proofgate-ignore\b(.*?)-->", re.S)
+_MARKDOWN_OWN_LINE = re.compile(r"^\s*<!--\s*proofgate-ignore\b.*-->\s*$")
+_HASH_COMMENT = re.compile(r"(?:^|(?<=\s))#\s*proofgate-ignore\b(.*)$")
+_HASH_OWN_LINE = re.compile(r"^\s*#\s*proofgate-ignore\b")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_TOKEN = re.compile(r"[^\s,]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One ``proofgate-ignore`` comment and the lines it applies to."""
+
+    path: str
+    line: int  # where the comment starts
+    column: int
+    first: int  # the lines it applies to (0: none, nothing follows it)
+    last: int
+    names: tuple[tuple[str, int], ...]  # each rule or policy id with its column
+    reason: str
+    until: dt.date | None = None
+    until_column: int = 0
+    problem: str = ""  # why it is invalid as a whole ("" when it is not)
+
+    def covers(self, finding: Finding) -> bool:
+        """Whether ``finding`` starts on a line this suppression applies to."""
+        return finding.path == self.path and self.first <= finding.line <= self.last
+
+
+def names_rule(name: str, rule: str) -> bool:
+    """Whether a rule or policy id ``name`` names ``rule`` (``policy`` names ``policy.x``)."""
+    return rule == name or rule.startswith(name + ".")
+
+
+def known_rules(policy_set: PolicySet) -> list[str]:
+    """Every id a suppression or the configuration may name: the loaded policies
+    and their rules, and the rules the engine reports itself."""
+    from engine.matrix import RULE as MATRIX_RULE
+    from engine.policytest import PARSE_ERROR, Catalogue
+
+    return [*Catalogue.of(policy_set).names(), PARSE_ERROR, MATRIX_RULE, *RULES]
+
+
+@dataclass
+class Comments:
+    """The suppressions found in the files of a check, gathered file by file."""
+
+    found: list[Suppression] = field(default_factory=list)
+
+    def scan(self, rel: str, kind: str, text: str, html: Iterable[dict[str, Any]]) -> None:
+        """Collect the suppressions of one file from its text (and, for Markdown,
+        the ``html`` records the extractor found in it)."""
+        if _MARKER not in text:
+            return
+        if kind in MARKDOWN_KINDS:
+            self.found += markdown_suppressions(rel, text, html)
+        elif kind in HASH_KINDS:
+            self.found += hash_suppressions(rel, text)
+
+    def scan_file(self, root: Path, rel: str) -> None:
+        """Collect the suppressions of a file the check reads on its own (the ledger)."""
+        from engine.discover import read_text
+        from engine.extract import kind_of
+
+        text = read_text(root, rel).text
+        if text is not None:
+            self.scan(rel, kind_of(rel), text, ())
+
+
+def _lines(text: str) -> list[str]:
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def hash_suppressions(rel: str, text: str) -> list[Suppression]:
+    """The ``# proofgate-ignore`` comments of a YAML, .bazelrc, nix or TOML file."""
+    lines = _lines(text)
+    found: list[Suppression] = []
+    for index, line in enumerate(lines):
+        match = _HASH_COMMENT.search(line)
+        if match is None:
+            continue
+        if _HASH_OWN_LINE.match(line):
+            first = last = _next_line(lines, index + 1, _HASH_OWN_LINE)
+        else:
+            first = last = index + 1
+        found.append(_parse(rel, index + 1, match.start() + 1, match, first, last))
+    return found
+
+
+def markdown_suppressions(rel: str, text: str, html: Iterable[dict[str, Any]]) -> list[Suppression]:
+    """The ``<!-- proofgate-ignore -->`` comments among a Markdown file's HTML records.
+
+    The comment is searched in the source between the record's start and end
+    (a record's own text may differ from the source, e.g. by indentation)."""
+    from engine.policytest import block_end
+
+    lines = _lines(text)
+    found: list[Suppression] = []
+    for record in html:
+        line, column = int(record.get("line", 1)), int(record.get("column", 1))
+        end_line, end_column = int(record.get("end_line", line)), int(record.get("end_column", 1))
+        if not 1 <= line <= end_line <= len(lines):
+            continue
+        source = "\n".join(lines[line - 1 : end_line])
+        stop = len(source) - len(lines[end_line - 1]) + end_column - 1
+        for match in _MARKDOWN_COMMENT.finditer(source, column - 1, stop):
+            start_at = _position(line, source, match.start())
+            end_at = _position(line, source, match.end())
+            if _alone(lines, start_at, end_at):
+                first = _next_line(lines, end_at[0], _MARKDOWN_OWN_LINE)
+            else:
+                first = _block_start(lines, start_at[0] - 1)
+            last = block_end(lines, first - 1, _MARKDOWN_OWN_LINE) if first else 0
+            found.append(_parse(rel, *start_at, match, first, last))
+    return found
+
+
+def _position(line: int, source: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of ``offset`` in ``source``, which starts at ``line``."""
+    before = source[:offset]
+    return line + before.count("\n"), offset - before.rfind("\n")
+
+
+def _alone(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> bool:
+    """Whether only blanks share the comment's first and last lines with it."""
+    if end[0] > len(lines):
+        return False
+    before = lines[start[0] - 1][: start[1] - 1]
+    after = lines[end[0] - 1][end[1] - 1 :]
+    return not before.strip() and not after.strip()
+
+
+def _next_line(lines: list[str], index: int, comment: re.Pattern[str]) -> int:
+    """The 1-based number of the first line from ``lines[index]`` on that is not
+    a suppression comment itself (0 when there is none)."""
+    while index < len(lines) and comment.match(lines[index]):
+        index += 1
+    return index + 1 if index < len(lines) else 0
+
+
+def _block_start(lines: list[str], index: int) -> int:
+    """The 1-based number of the first line of the block holding ``lines[index]``."""
+    while index > 0 and lines[index - 1].strip():
+        index -= 1
+    return index + 1
+
+
+def _parse(
+    rel: str, line: int, column: int, match: re.Match[str], first: int, last: int
+) -> Suppression:
+    """A suppression from the text after ``proofgate-ignore`` (match group 1)."""
+    body, start = match.group(1), match.start(1)
+    head, colon, reason = body.partition(":")
+    reason = " ".join(reason.split())
+    names: list[tuple[str, int]] = []
+    until: dt.date | None = None
+    until_column = 0
+    problems: list[str] = []
+    for token in _TOKEN.finditer(head):
+        word, at = token.group(), column + start - match.start() + token.start()
+        if "\n" in head[: token.start()]:
+            at = column  # on a later line of the comment: point at the comment
+        if word.startswith("until="):
+            until, until_column = _date(word[len("until=") :], problems), at
+        elif "=" in word:
+            problems.append(f"unknown option '{word}' (only until=YYYY-MM-DD)")
+        else:
+            names.append((word, at))
+    if not names:
+        problems.append("names no rule")
+    if not colon or not reason:
+        problems.append("gives no reason after a colon")
+    problem = "; ".join(problems)
+    return Suppression(
+        rel, line, column, first, last, tuple(names), reason, until, until_column, problem
+    )
+
+
+def _date(text: str, problems: list[str]) -> dt.date | None:
+    if _DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    problems.append(f"until={text} is not a date (YYYY-MM-DD)")
+    return None
+
+
+# Applying them
+
+
+@dataclass
+class Outcome:
+    findings: list[Finding]  # those still reported, and the reports about suppressions
+    suppressed: list[Finding]
+
+
+def apply(
+    findings: list[Finding],
+    suppressions: list[Suppression],
+    known: Collection[str],
+    today: dt.date,
+) -> Outcome:
+    """Drop the findings the suppressions hide; report invalid, expired and unused ones."""
+    reports: list[Finding] = []
+    hidden: set[Finding] = set()
+    for item in suppressions:
+        if item.problem:
+            reports.append(_report(INVALID, item, f"this suppression {item.problem}"))
+            continue
+        if item.until is not None and today > item.until:
+            message = (
+                f"this suppression expired after {item.until.isoformat()} "
+                f"({item.reason}): its findings are reported again"
+            )
+            reports.append(_report(EXPIRED, item, message, item.until_column))
+            continue
+        for name, column in item.names:
+            if name not in known:
+                reports.append(_report(INVALID, item, _unknown(name, known), column, name))
+                continue
+            matched = {f for f in findings if item.covers(f) and names_rule(name, f.rule)}
+            if not matched:
+                reports.append(_report(UNUSED, item, _unused(name, item), column, name))
+            hidden |= matched
+    kept = [f for f in findings if f not in hidden]
+    return Outcome(sorted({*kept, *reports}), sorted(hidden))
+
+
+def _unknown(name: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"this suppression names an unknown rule '{name}'{hint}"
+
+
+def _unused(name: str, item: Suppression) -> str:
+    if not item.first:
+        return f"this suppression of '{name}' applies to no line: nothing follows it"
+    lines = f"lines {item.first}-{item.last}" if item.last > item.first else f"line {item.first}"
+    return f"this suppression of '{name}' matches no finding on {lines}"
+
+
+def _report(rule: str, item: Suppression, message: str, column: int = 0, name: str = "") -> Finding:
+    start = column or item.column
+    return Finding(
+        path=item.path,
+        line=item.line,
+        column=start,
+        rule=rule,
+        message=message,
+        severity="warning",
+        end_line=item.line,
+        end_column=start + (len(name) if name else len("proofgate-ignore")),
+        rationale=RATIONALE,
+        fix=FIXES[rule],
+    )

@@ -1,0 +1,67 @@
+"""A check of the drifting fixture repo, shared by the report tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from engine.check import CheckResult, load_policies, run_check
+from engine.resources import shipped_policies
+
+DRIFTING = Path(__file__).resolve().parents[2] / "fixtures" / "repos" / "gf-drifting"
+NOW = dt.date(2026, 11, 26)
+
+
+def _check(root: Path, *paths: str) -> CheckResult:
+    return run_check(load_policies([shipped_policies()]), root, list(paths), None, NOW)
+
+
+@pytest.fixture(scope="session")
+def check_repo() -> Callable[..., CheckResult]:
+    """Check a repo (or PATHS in it) with the shipped pack, as of 2026-11-26."""
+    return _check
+
+
+@pytest.fixture(scope="session")
+def drifting() -> CheckResult:
+    return _check(DRIFTING)
+
+
+README = DRIFTING.parents[2] / "README.md"
+
+
+def _readme_blocks(section: str, language: str) -> list[str]:
+    text = README.read_text()
+    start = text.index(f"\n## {section}\n")
+    end = text.find("\n## ", start + 1)
+    body = text[start : end if end != -1 else len(text)]
+    return re.findall(rf"^```{language}\n(.*?)^```$", body, re.MULTILINE | re.DOTALL)
+
+
+@pytest.fixture(scope="session")
+def readme_blocks() -> Callable[[str, str], list[str]]:
+    """The fenced code blocks of one language in a README section."""
+    return _readme_blocks
+
+
+def run_readme_command(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a README shell command in ``cwd``, with ``proofgate`` being this checkout."""
+    python = f"{shlex.quote(sys.executable)} -m engine"
+    script = re.sub(r"(^|\s)proofgate(?=\s)", rf"\g<1>{python}", command)
+    env = {**os.environ, "PYTHONPATH": str(README.parent)}
+    return subprocess.run(
+        ["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="session")
+def run_readme() -> Callable[[str, Path], subprocess.CompletedProcess[str]]:
+    return run_readme_command
