@@ -247,7 +247,7 @@ def run_check(
         scope.checked,
         notes,
         bool(ledger_record.get("present")),
-        rules=rule_catalog(policies.program),
+        rules=settings.adjust_rules(rule_catalog(policies.program)),
         file_kinds=file_kinds(scope.checked_files, ledger_path),
         root=root,
         suppressed=len(scope.only_reported(outcome.suppressed)),

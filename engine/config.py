@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
     from engine.check import PolicySet
     from engine.dsl.check import Program
+    from engine.rules import Rule
 
 CONFIG_FILE = ".proofgate.toml"
 PYPROJECT = "pyproject.toml"
@@ -148,19 +149,34 @@ class Config:
 
         return spec(self.settings.include), spec(self.settings.exclude)
 
-    def adjust(self, findings: Iterable[Finding]) -> list[Finding]:
-        """Drop the disabled findings and apply the severity overrides."""
+    def severity_of(self, rule: str, default: str) -> str | None:
+        """The configured severity of a rule id (None when it is disabled).
+
+        The most specific name wins: a rule id over its policy id.
+        """
         from engine.suppress import names_rule
 
+        if any(names_rule(name, rule) for name in self.settings.disable):
+            return None
+        named = [n for n in self.settings.severity if names_rule(n, rule)]
+        return self.settings.severity[max(named, key=len)] if named else default
+
+    def adjust(self, findings: Iterable[Finding]) -> list[Finding]:
+        """Drop the disabled findings and apply the severity overrides."""
         out: list[Finding] = []
         for finding in findings:
-            if any(names_rule(name, finding.rule) for name in self.settings.disable):
-                continue
-            named = [n for n in self.settings.severity if names_rule(n, finding.rule)]
-            if named:
-                severity = self.settings.severity[max(named, key=len)]
-                finding = dataclasses.replace(finding, severity=severity)
-            out.append(finding)
+            severity = self.severity_of(finding.rule, finding.severity)
+            if severity is not None:
+                out.append(dataclasses.replace(finding, severity=severity))
+        return out
+
+    def adjust_rules(self, rules: Iterable[Rule]) -> list[Rule]:
+        """The rule catalog as configured: disabled rules dropped, severities overridden."""
+        out: list[Rule] = []
+        for rule in rules:
+            severity = self.severity_of(rule.id, rule.severity)
+            if severity is not None:
+                out.append(dataclasses.replace(rule, severity=severity))
         return out
 
     def error(self, message: str, key: Key) -> ProofgateError:

@@ -342,3 +342,16 @@ def test_init_leaves_a_pyproject_configuration_in_force(tmp_path: Path) -> None:
     assert "pyproject.toml has [tool.proofgate]" in written[".proofgate.toml"].why
     assert not (tmp_path / ".proofgate.toml").exists()
     assert written["proofs.yaml"].action == "wrote"
+
+
+def test_report_rules_follow_the_configuration(tmp_path: Path) -> None:
+    """SARIF's rule list reflects disabled rules and severity overrides."""
+    repo = tmp_path / "repo"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "fixtures/repos/gf-drifting", repo)
+    (repo / ".proofgate.toml").write_text(
+        'disable = ["honey-is-baseline"]\n[severity]\n"forge-claims-need-proof.named" = "warning"\n'
+    )
+    result = CliRunner().invoke(main, ["check", "--root", str(repo), "-f", "sarif"])
+    rules = {r["id"]: r for r in json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]}
+    assert not any(rule.startswith("honey-is-baseline") for rule in rules)
+    assert rules["forge-claims-need-proof.named"]["defaultConfiguration"]["level"] == "warning"
