@@ -367,3 +367,40 @@ def init_command(root: str | None, force: bool) -> None:
         click.echo(f"{written.action} {written.path}{why}")
         if written.path == WORKFLOW and written.action != "skipped":
             click.echo(f"note: set PROOFGATE in {WORKFLOW} to where you install proofgate from")
+
+
+@main.command("fmt")
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option("--write", is_flag=True, help="Rewrite the files that change, in place.")
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 listing files that would change.")
+def fmt_command(files: tuple[str, ...], write: bool, check_only: bool) -> None:
+    """Format policy FILES (directories: their .policy files; default: .).
+
+    Prints the formatted text, or rewrites the files (--write), or lists the
+    files that would change (--check). Comments are kept with the line they
+    precede; a file the formatter cannot rewrite faithfully is an error (exit 2).
+    """
+    from engine.errors import ErrorGroup
+    from engine.fmt import format_files, write_changed
+
+    if write and check_only:
+        raise click.UsageError("--write and --check exclude each other")
+    report = format_files([Path(f) for f in files] or [Path(".")])
+    if write:
+        for path in write_changed(report):
+            click.echo(f"reformatted {path}")
+    elif check_only:
+        for formatted in report.changed:
+            click.echo(f"would reformat {formatted.path}")
+    else:
+        for formatted in report.files:
+            if len(report.files) > 1:
+                click.echo(f"==> {formatted.path} <==")
+            click.echo(formatted.after, nl=False)
+    if report.errors:
+        raise ErrorGroup(report.errors) if len(report.errors) > 1 else report.errors[0]
+    if write or check_only:
+        unchanged = len(report.files) - len(report.changed)
+        verb = "reformatted" if write else "would be reformatted"
+        click.echo(f"{len(report.changed)} file(s) {verb}, {unchanged} already formatted")
+    sys.exit(1 if check_only and report.changed else 0)

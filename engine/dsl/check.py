@@ -31,7 +31,11 @@ from engine.model import (
 )
 
 FACTS = "_m"  # the record field where Rego finds the regex matches Python computed
-FUNCTIONS = {"count": "count(list | map | str) -> num"}
+FUNCTIONS = {"count": "count(list | map) -> num"}
+# regopy keeps strings holding quotes, backslashes or control characters in
+# their JSON-escaped form, so Rego would count and order those escapes: the
+# length and the order of strings are not offered (numbers order; strings compare).
+_ESCAPED_STRINGS = "regopy sees quotes, backslashes and control characters JSON-escaped"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -495,8 +499,14 @@ class _Checker:
             self.error(f"count takes one argument, not {len(expr.args)}", expr.span)
             return NUM
         arg = self.type_of(expr.args[0], scope)
-        if arg.kind not in ("list", "map", "str", "any"):
-            self.error(f"count needs a list, map or str, not a {arg}", _span(expr.args[0]))
+        if arg.kind == "str":
+            self.error(
+                f"count of a string is not supported ({_ESCAPED_STRINGS})",
+                _span(expr.args[0]),
+                hint="test the length with a regex instead: x matches /^.{0,80}$/",
+            )
+        elif arg.kind not in ("list", "map", "any"):
+            self.error(f"count needs a list or map, not a {arg}", _span(expr.args[0]))
         return NUM
 
     # --- conditions ---------------------------------------------------------
@@ -545,8 +555,15 @@ class _Checker:
         left, right = self.type_of(expr.left, scope), self.type_of(expr.right, scope)
         if not _compatible(left, right):
             self.error(f"cannot compare a {left} with a {right}", expr.span)
-        elif expr.op not in ("==", "!=") and not (_compatible(left, NUM) or _compatible(left, STR)):
-            self.error(f"'{expr.op}' needs numbers or strings, not a {left}", expr.span)
+        elif expr.op not in ("==", "!=") and "str" in (left.kind, right.kind):
+            self.error(
+                f"'{expr.op}' orders numbers, not strings ({_ESCAPED_STRINGS})",
+                expr.span,
+                hint="compare strings with ==, !=, startswith, endswith, contains or matches; "
+                "for dates use a number such as age_days",
+            )
+        elif expr.op not in ("==", "!=") and not _compatible(left, NUM):
+            self.error(f"'{expr.op}' needs numbers, not a {left}", expr.span)
 
     def member(self, expr: ast.Member, scope: dict[str, Type]) -> None:
         item, container = self.type_of(expr.item, scope), self.type_of(expr.container, scope)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from engine.dsl import ast
@@ -61,6 +62,12 @@ def _describe(terminals: set[str]) -> str:
         else:
             names.add(name)
     return ", ".join(sorted(names))
+
+
+def tokens(text: str) -> Iterator[Any]:
+    """Every lark token of ``text``, comments and white space included (for the
+    formatter, which keeps the comments the parser drops)."""
+    return iter(_parser().lex(text, dont_ignore=True))
 
 
 def parse(text: str, path: str = "<policy>") -> ast.Module:

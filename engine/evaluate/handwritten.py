@@ -121,9 +121,16 @@ def _located(
     error: ProofgateError, modules: dict[str, str], backend: str, item: tuple[str, str]
 ) -> ProofgateError:
     """A failed query as an error at the rule that fails (regopy gives no position)."""
-    if error.path:
-        return error
     path, document = item
+    if error.path:  # regorus says where
+        return ProofgateError(
+            error.message,
+            error.path,
+            error.line,
+            error.column,
+            error.source,
+            f"while checking {path}",
+        )
     failing = _failing_rules(modules, backend, document)
     if not failing:
         return ProofgateError(error.message, hint=f"while checking {path}")
