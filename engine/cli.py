@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -94,6 +95,39 @@ class _Group(click.Group):
             _fail(error)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _repo_options(command: F) -> F:
+    """--root, --policies and --ledger, shared by the commands that check a repo."""
+    for option in reversed(
+        [
+            click.option(
+                "--root", help="Repo root (default: the enclosing git work tree, else .)."
+            ),
+            click.option(
+                "-p",
+                "--policies",
+                multiple=True,
+                help="Policy directory or file (repeatable; default: the shipped pack).",
+            ),
+            click.option("--ledger", help="Proof ledger (default: proofs.yaml at the repo root)."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _run_options(command: F) -> F:
+    """--now and --backend, shared by the commands that evaluate policies."""
+    command = click.option(
+        "--backend", type=click.Choice(["regopy", "regorus"]), default="regopy", show_default=True
+    )(command)
+    return click.option(
+        "--now", help="Date to measure proof ages from (YYYY-MM-DD; or SOURCE_DATE_EPOCH)."
+    )(command)
+
+
 @click.group(cls=_Group)
 @click.version_option(package_name="proofgate")
 def main() -> None:
@@ -102,14 +136,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--root", help="Repo root (default: the enclosing git work tree, else .).")
-@click.option(
-    "-p",
-    "--policies",
-    multiple=True,
-    help="Policy directory or file (repeatable; default: the shipped pack).",
-)
-@click.option("--ledger", help="Proof ledger (default: proofs.yaml at the repo root).")
+@_repo_options
 @click.option(
     "-f",
     "--format",
@@ -124,10 +151,7 @@ def main() -> None:
     help="Lowest severity that makes the exit code 1 (default: fail-on in the "
     "configuration, else error).",
 )
-@click.option("--now", help="Date to measure proof ages from (YYYY-MM-DD; or SOURCE_DATE_EPOCH).")
-@click.option(
-    "--backend", type=click.Choice(["regopy", "regorus"]), default="regopy", show_default=True
-)
+@_run_options
 @click.option(
     "--baseline",
     "baseline_file",
@@ -168,18 +192,8 @@ def check(
 
 @main.command("baseline")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--root", help="Repo root (default: the enclosing git work tree, else .).")
-@click.option(
-    "-p",
-    "--policies",
-    multiple=True,
-    help="Policy directory or file (repeatable; default: the shipped pack).",
-)
-@click.option("--ledger", help="Proof ledger (default: proofs.yaml at the repo root).")
-@click.option("--now", help="Date to measure proof ages from (YYYY-MM-DD; or SOURCE_DATE_EPOCH).")
-@click.option(
-    "--backend", type=click.Choice(["regopy", "regorus"]), default="regopy", show_default=True
-)
+@_repo_options
+@_run_options
 @click.option(
     "-o",
     "--output",
