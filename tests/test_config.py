@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from engine.evaluate.run import Finding
 from engine.extract.ledger import load_ledger
 from engine.resources import shipped_policies
 from engine.starter import write_starters
+from tests.support import readme_block
 
 REPO = Path(__file__).resolve().parent.parent
 COMPLIANT = REPO / "fixtures" / "repos" / "gf-compliant"
@@ -30,15 +30,6 @@ def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args))
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stdout, result.stderr
-
-
-def readme_block(section: str, lang: str) -> str:
-    """The first ``lang`` code block under the README heading ``## section``."""
-    text = (REPO / "README.md").read_text("utf-8")
-    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
-    found = re.search(rf"```{lang}\n(.*?)```", body, re.S)
-    assert found, f"no {lang} block under '## {section}'"
-    return found.group(1)
 
 
 def errors_of(error: ProofgateError) -> list[ProofgateError]:

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from engine.extract import kind_of
+from tests.support import readme_block
 
 REPO = Path(__file__).resolve().parent.parent
 HOOKS = REPO / ".pre-commit-hooks.yaml"
@@ -30,15 +31,6 @@ CLEAN = "# Forges\n\nGitHub org repos are the primary forge.\n"
 
 def hooks() -> dict[str, dict[str, Any]]:
     return {hook["id"]: hook for hook in yaml.safe_load(HOOKS.read_text("utf-8"))}
-
-
-def readme_block(section: str, lang: str) -> str:
-    """The first ``lang`` code block under the README heading ``## section``."""
-    text = (REPO / "README.md").read_text("utf-8")
-    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
-    found = re.search(rf"```{lang}\n(.*?)```", body, re.S)
-    assert found, f"no {lang} block under '## {section}'"
-    return found.group(1)
 
 
 def test_hooks_manifest() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -26,20 +25,12 @@ from engine.suppress import (
     hash_suppressions,
     markdown_suppressions,
 )
+from tests.support import readme_block
 
 REPO = Path(__file__).resolve().parent.parent
 DRIFTING = REPO / "fixtures" / "repos" / "gf-drifting"
 NOW = dt.date(2026, 11, 26)
 KNOWN = ["forge-claims-need-proof", "forge-claims-need-proof.named", "honey-is-baseline.docs"]
-
-
-def readme_block(section: str, lang: str) -> str:
-    """The first ``lang`` code block under the README heading ``## section``."""
-    text = (REPO / "README.md").read_text("utf-8")
-    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
-    found = re.search(rf"```{lang}\n(.*?)```", body, re.S)
-    assert found, f"no {lang} block under '## {section}'"
-    return found.group(1)
 
 
 def markdown(text: str, path: str = "README.md") -> list[Suppression]:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from engine.extract.base import Extraction, SourceFile
 from engine.extract.bazelrc import extract
+from tests.support import within
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "extract" / "bazel"
 FIELDS = ("line", "column", "end_line", "end_column", "kind", "command", "config", "flag", "value")
@@ -169,11 +170,6 @@ def test_empty_and_comment_only_files() -> None:
     for text in ("", "\n\n", "# only a comment\n", "   \t\n", "build\n"):
         extraction = read_text(text)
         assert extraction.records == {} and extraction.problems == []
-
-
-def within(text: str, line: int, column: int) -> bool:
-    lines = text.split("\n")
-    return 1 <= line <= len(lines) and 1 <= column <= len(lines[line - 1]) + 1
 
 
 @settings(max_examples=200, deadline=None)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from engine.extract.base import Extraction, SourceFile
 from engine.extract.flake import extract, flake_type, source_url
+from tests.support import within
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "extract" / "nix"
 POSITION = ("line", "column", "end_line", "end_column")
@@ -272,11 +273,6 @@ def test_source_url_needs_owner_and_repo() -> None:
 
 
 # properties
-
-
-def within(text: str, line: int, column: int) -> bool:
-    lines = text.split("\n")
-    return 1 <= line <= len(lines) and 1 <= column <= len(lines[line - 1]) + 1
 
 
 def assert_within(text: str, extraction: Extraction) -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from engine.extract.base import Extraction, SourceFile
 from engine.extract.nixconf import extract
+from tests.support import within
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "extract" / "nix"
 FIELDS = ("line", "column", "end_line", "end_column", "key", "value", "values")
@@ -84,11 +85,6 @@ def test_indented_keys_empty_values_and_crlf() -> None:
 def test_columns_count_code_points() -> None:
     extraction = read_text("\u00a0é = x\n")
     assert rows(extraction) == [(1, 1, 1, 3, "\u00a0é", "x", ["x"])]
-
-
-def within(text: str, line: int, column: int) -> bool:
-    lines = text.split("\n")
-    return 1 <= line <= len(lines) and 1 <= column <= len(lines[line - 1]) + 1
 
 
 @settings(max_examples=200, deadline=None)

@@ -15,6 +15,7 @@ import pytest
 
 from engine.check import CheckResult, load_policies, run_check
 from engine.resources import shipped_policies
+from tests.support import REPO, readme_blocks
 
 DRIFTING = Path(__file__).resolve().parents[2] / "fixtures" / "repos" / "gf-drifting"
 NOW = dt.date(2026, 11, 26)
@@ -35,28 +36,17 @@ def drifting() -> CheckResult:
     return _check(DRIFTING)
 
 
-README = DRIFTING.parents[2] / "README.md"
-
-
-def _readme_blocks(section: str, language: str) -> list[str]:
-    text = README.read_text()
-    start = text.index(f"\n## {section}\n")
-    end = text.find("\n## ", start + 1)
-    body = text[start : end if end != -1 else len(text)]
-    return re.findall(rf"^```{language}\n(.*?)^```$", body, re.MULTILINE | re.DOTALL)
-
-
-@pytest.fixture(scope="session")
-def readme_blocks() -> Callable[[str, str], list[str]]:
+@pytest.fixture(scope="session", name="readme_blocks")
+def readme_blocks_fixture() -> Callable[[str, str], list[str]]:
     """The fenced code blocks of one language in a README section."""
-    return _readme_blocks
+    return readme_blocks
 
 
 def run_readme_command(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run a README shell command in ``cwd``, with ``proofgate`` being this checkout."""
     python = f"{shlex.quote(sys.executable)} -m engine"
     script = re.sub(r"(^|\s)proofgate(?=\s)", rf"\g<1>{python}", command)
-    env = {**os.environ, "PYTHONPATH": str(README.parent)}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         ["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
