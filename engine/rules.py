@@ -42,13 +42,14 @@ class Rule:
         """True when this rule examines the file ``path`` of input kind ``kind``."""
         if ANY_FILE not in self.kinds and kind not in self.kinds:
             return False
-        if self.paths and not _spec(self.paths).match_file(path):
+        if self.paths and not path_spec(self.paths).match_file(path):
             return False
-        return not (self.exclude and _spec(self.exclude).match_file(path))
+        return not (self.exclude and path_spec(self.exclude).match_file(path))
 
 
 @functools.cache
-def _spec(patterns: tuple[str, ...]) -> GitIgnoreSpec:
+def path_spec(patterns: tuple[str, ...]) -> GitIgnoreSpec:
+    """A compiled gitignore-style matcher, one per set of globs."""
     return GitIgnoreSpec.from_lines(patterns)
 
 

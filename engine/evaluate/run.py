@@ -72,14 +72,14 @@ def candidates(
 
 
 def _selected(paths: tuple[str, ...], exclude: tuple[str, ...], record: Any) -> bool:
-    from pathspec import GitIgnoreSpec
+    from engine.rules import path_spec
 
     path = record.get("path") if isinstance(record, dict) else None
     if not isinstance(path, str):
         return True
-    if paths and not GitIgnoreSpec.from_lines(paths).match_file(path):
+    if paths and not path_spec(paths).match_file(path):
         return False
-    return not (exclude and GitIgnoreSpec.from_lines(exclude).match_file(path))
+    return not (exclude and path_spec(exclude).match_file(path))
 
 
 def build_inputs(
