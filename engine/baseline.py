@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from engine.errors import ErrorGroup, ProofgateError
-from engine.evaluate.run import Finding
+from engine.finding import Finding
 
 if TYPE_CHECKING:
     from engine.check import CheckResult

@@ -6,23 +6,25 @@ from the :class:`CheckResult` returned here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.dsl.check import Program, check
-from engine.dsl.compile import RegoModule, compile_program
-from engine.dsl.parser import parse
 from engine.errors import ErrorGroup, ProofgateError
-from engine.evaluate.run import Finding, InputModel, evaluate
 from engine.extract.base import Extraction, Problem, SourceFile
+from engine.finding import Finding
 from engine.model import COLLECTIONS
 from engine.rules import Rule, file_kinds, rule_catalog
 
 if TYPE_CHECKING:
     from engine.baseline import BaselineReport
+    from engine.cache import Cache
     from engine.config import Config
+    from engine.dsl.check import Program
+    from engine.dsl.compile import RegoModule
+    from engine.scope import Scope
 
 DEFAULT_LEDGER = "proofs.yaml"
 PARSE_ERROR_RATIONALE = "proofgate could not read this file, so no policy could check it."
@@ -87,16 +89,73 @@ def _outside_tests(directory: Path, pattern: str) -> list[Path]:
     ]
 
 
-def load_policies(dirs: list[Path]) -> PolicySet:
-    """Parse, check and compile every ``.policy`` file under ``dirs``."""
+@dataclass(frozen=True)
+class PackSources:
+    """The text of a policy pack: ``.policy`` files and hand-written ``.rego`` modules."""
+
+    policies: dict[str, str]  # shown path -> text
+    rego: dict[str, str]
+
+    def key_parts(self) -> list[str]:
+        return [
+            part for files in (self.policies, self.rego) for item in files.items() for part in item
+        ]
+
+
+def read_pack(dirs: list[Path]) -> PackSources:
+    """The ``.policy`` and ``.rego`` files under ``dirs`` (leaving out ``tests/``)."""
     sources: dict[str, str] = {}
-    modules = []
     errors: list[ProofgateError] = []
     for path in policy_files(dirs):
-        name = _display_path(path)
         try:
-            text = read_policy_file(path)
-            sources[name] = text
+            sources[_display_path(path)] = read_policy_file(path)
+        except ProofgateError as error:
+            errors.append(error)
+    if errors:
+        raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
+    rego: dict[str, str] = {}
+    for d in dirs:
+        for path in [d] if d.is_file() else sorted(_outside_tests(d, "*.rego")):
+            if path.suffix != ".rego":
+                continue
+            try:
+                rego[path.as_posix()] = path.read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ProofgateError(f"cannot read Rego module: {exc}", path.as_posix()) from None
+    return PackSources(sources, rego)
+
+
+def load_policies(dirs: list[Path], cache: Cache | None = None) -> PolicySet:
+    """Parse, check and compile every ``.policy`` file under ``dirs`` (the
+    ``.rego`` files beside them are hand-written modules)."""
+    return compile_pack(read_pack(dirs), cache)
+
+
+def compile_pack(pack: PackSources, cache: Cache | None = None) -> PolicySet:
+    """The checked and compiled pack; one already in ``cache`` is taken from there."""
+    entry = ""
+    if cache is not None and cache.enabled:
+        from engine.cache import key
+
+        entry = key("pack", *pack.key_parts())
+        found = cache.get("pack", entry)
+        if isinstance(found, PolicySet):
+            return found
+    policy_set = _compile_pack(pack.policies, pack.rego)
+    if cache is not None and entry:
+        cache.put("pack", entry, policy_set)
+    return policy_set
+
+
+def _compile_pack(sources: dict[str, str], rego: dict[str, str]) -> PolicySet:
+    from engine.dsl.check import check
+    from engine.dsl.compile import compile_program
+    from engine.dsl.parser import parse
+
+    modules = []
+    errors: list[ProofgateError] = []
+    for name, text in sources.items():
+        try:
             modules.append(parse(text, name))
         except ErrorGroup as group:
             errors.extend(group.errors)
@@ -104,16 +163,8 @@ def load_policies(dirs: list[Path]) -> PolicySet:
             errors.append(error)
     if errors:
         raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
-    from engine.evaluate.handwritten import read_modules
-
-    rego = [
-        p
-        for d in dirs
-        for p in ([d] if d.is_file() else sorted(_outside_tests(d, "*.rego")))
-        if p.suffix == ".rego"
-    ]
     program = check(modules, sources)
-    return PolicySet(program, compile_program(program), sources, read_modules(rego))
+    return PolicySet(program, compile_program(program), sources, rego)
 
 
 def _display_path(path: Path) -> str:
@@ -123,24 +174,38 @@ def _display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def load_ledger_model(
-    root: Path, ledger: str | None, now: dt.date
-) -> tuple[dict[str, object], Extraction, str | None]:
-    """The ledger global and collections; raises ProofgateError on an invalid ledger."""
-    from engine.extract.ledger import absent_ledger, load_ledger
-
+def ledger_location(root: Path, ledger: str | None) -> tuple[Path | None, str | None]:
+    """The ledger file (None when there is none) and its path as findings name it."""
     path = Path(ledger) if ledger else root / DEFAULT_LEDGER
     if not path.is_absolute() and ledger:
         path = Path.cwd() / path
     if not path.exists():
         if ledger:
             raise ProofgateError(f"{ledger}: no such ledger file")
-        return absent_ledger(), Extraction(), None
-    text = read_policy_file(path)
+        return None, None
     try:
-        rel = path.resolve().relative_to(root).as_posix()
+        return path, path.resolve().relative_to(root).as_posix()
     except ValueError:
-        rel = path.as_posix()
+        return path, path.as_posix()
+
+
+def load_ledger_model(
+    root: Path, ledger: str | None, now: dt.date
+) -> tuple[dict[str, object], Extraction, str | None]:
+    """The ledger global and collections; raises ProofgateError on an invalid ledger."""
+    path, rel = ledger_location(root, ledger)
+    record, extraction = _load_ledger(root, path, rel, now)
+    return record, extraction, rel
+
+
+def _load_ledger(
+    root: Path, path: Path | None, rel: str | None, now: dt.date
+) -> tuple[dict[str, object], Extraction]:
+    from engine.extract.ledger import absent_ledger, load_ledger
+
+    if path is None or rel is None:
+        return absent_ledger(), Extraction()
+    text = read_policy_file(path)
     record, extraction = load_ledger(rel, text, root, now)
     if extraction.problems:
         raise ErrorGroup(
@@ -149,7 +214,7 @@ def load_ledger_model(
                 for p in extraction.problems
             ]
         )
-    return record, extraction, rel
+    return record, extraction
 
 
 def parse_error(problem: Problem) -> Finding:
@@ -167,6 +232,43 @@ def parse_error(problem: Problem) -> Finding:
     )
 
 
+@dataclass
+class RepoInputs:
+    """What a check reads of a repo: which files exist, the ones it reports on,
+    and the text of every file an extractor reads (and of the ledger)."""
+
+    scope: Scope
+    ledger_file: Path | None
+    ledger_path: str | None  # the ledger as findings name it
+    texts: dict[str, str]  # repo-relative path -> text
+    problems: list[Problem] = field(default_factory=list)  # files that should have been readable
+    notes: list[str] = field(default_factory=list)
+
+
+def read_repo(root: Path, targets: list[str], ledger: str | None, settings: Config) -> RepoInputs:
+    """Discover the repo and read every file of a kind some extractor reads (the
+    pack reads a subset of them; Markdown is also read for embedded matrices)."""
+    from engine.discover import read_text
+    from engine.extract import EXTRACTORS, kind_of
+    from engine.scope import check_scope
+
+    ledger_file, ledger_path = ledger_location(root, ledger)
+    scope = check_scope(root, targets, ledger_path, settings)
+    inputs = RepoInputs(scope, ledger_file, ledger_path, {}, notes=list(scope.notes))
+    for rel in scope.files:
+        if rel != ledger_path and (kind_of(rel) not in EXTRACTORS or not scope.reads(rel)):
+            continue
+        read = read_text(root, rel)
+        if read.text is not None:
+            inputs.texts[rel] = read.text
+            continue
+        if read.error:
+            inputs.problems.append(Problem(rel, read.line, 1, read.error))
+        if read.note and scope.reports(rel):
+            inputs.notes.append(read.note)
+    return inputs
+
+
 def run_check(
     policies: PolicySet,
     root: Path,
@@ -180,52 +282,110 @@ def run_check(
     see :mod:`engine.scope` for what is read and reported, :mod:`engine.suppress`
     for inline suppressions and :mod:`engine.config` for ``config``."""
     from engine import config as configuration
-    from engine.discover import read_text
+
+    settings = config or configuration.Config()
+    inputs = read_repo(root, targets, ledger, settings)
+    return _check(policies, root, inputs, now or dt.date.today(), backend, settings)
+
+
+def check_repo(
+    pack: PackSources,
+    root: Path,
+    targets: list[str],
+    ledger: str | None,
+    today: dt.date,
+    backend: str,
+    config: Config,
+    cache: Cache,
+) -> CheckResult:
+    """:func:`run_check` as the command line runs it: the pack configured by
+    ``config``, and the result taken from ``cache`` when nothing it depends on
+    changed (see :mod:`engine.cache`)."""
+    from engine.cache import key
+    from engine.config import configure
+
+    inputs = read_repo(root, targets, ledger, config)
+    entry = ""
+    if cache.enabled:
+        parts = [
+            "result",
+            *pack.key_parts(),
+            config.text,
+            repr(config.settings),
+            "\0".join(targets),
+            ledger or "",
+            today.isoformat(),
+            backend,
+            repr(inputs.ledger_file),
+            "\0".join(inputs.scope.files),
+            repr(inputs.scope.reported and sorted(inputs.scope.reported)),
+            repr(inputs.problems),
+            repr(inputs.notes),
+        ]
+        if inputs.ledger_file is not None and inputs.ledger_path not in inputs.texts:
+            parts.append(read_policy_file(inputs.ledger_file))  # a ledger outside the repo
+        for rel, text in inputs.texts.items():
+            parts += (rel, text)
+        entry = key(*parts)
+        found = cache.get("result", entry)
+        if isinstance(found, CheckResult):
+            return dataclasses.replace(found, root=root)
+    policies = configure(compile_pack(pack, cache), config)
+    result = _check(policies, root, inputs, today, backend, config)
+    if entry:
+        cache.put("result", entry, dataclasses.replace(result, root=None))
+    return result
+
+
+def _check(
+    policies: PolicySet,
+    root: Path,
+    inputs: RepoInputs,
+    today: dt.date,
+    backend: str,
+    settings: Config,
+) -> CheckResult:
+    """Extract the records of the files read, evaluate the policies, apply suppressions."""
+    from engine.evaluate.run import InputModel, evaluate
     from engine.extract import extractor, kind_of
-    from engine.scope import check_scope
     from engine.suppress import Comments, apply, known_rules
 
-    today = now or dt.date.today()
-    ledger_record, ledger_extraction, ledger_path = load_ledger_model(root, ledger, today)
-    bootstrap = set(ledger_record.get("bootstrap_flakes") or ["flake.nix"])  # type: ignore[call-overload]
-    settings = config or configuration.Config()
-    scope = check_scope(root, targets, ledger_path, settings)
-    needed = policies.program.collections_used()
-    kinds = {kind for name in needed for kind in COLLECTIONS[name].kinds}
+    scope, ledger_path = inputs.scope, inputs.ledger_path
+    ledger_record, ledger_extraction = _load_ledger(
+        root, inputs.ledger_file, inputs.ledger_path, today
+    )
+    kinds = {
+        kind for name in policies.program.collections_used() for kind in COLLECTIONS[name].kinds
+    }
     if policies.rego:
         from engine.evaluate.handwritten import STRUCTURED_KINDS
 
         kinds |= STRUCTURED_KINDS
+    bootstrap = set(ledger_record.get("bootstrap_flakes") or ["flake.nix"])  # type: ignore[call-overload]
     structured: list[tuple[str, str, str]] = []
     collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
     for name, records in ledger_extraction.records.items():
         collections[name] = list(records)
-    problems: list[Problem] = []
-    notes = list(scope.notes)
+    problems = list(inputs.problems)
     comments = Comments()
     for rel in scope.files:
-        if rel == ledger_path:
-            comments.scan_file(root, rel)
-            continue
         kind = kind_of(rel)
-        collections["files"].append(_file_record(rel, kind))
-        if kind not in kinds or not scope.reads(rel):
+        if rel != ledger_path:
+            collections["files"].append(_file_record(rel, kind))
+        text = inputs.texts.get(rel)
+        if text is None:
             continue
-        extract = extractor(kind)
+        if rel == ledger_path:
+            comments.scan(rel, kind, text, ())
+            continue
+        extract = extractor(kind) if kind in kinds else None
         if extract is None:
             continue
-        read = read_text(root, rel)
-        if read.text is None:
-            if read.error:
-                problems.append(Problem(rel, read.line, 1, read.error))
-            if read.note and scope.reports(rel):
-                notes.append(read.note)
-            continue
         if policies.rego:
-            structured.append((rel, kind, read.text))
-        result = extract(SourceFile(rel, read.text, kind, _bootstraps(rel, bootstrap)))
+            structured.append((rel, kind, text))
+        result = extract(SourceFile(rel, text, kind, _bootstraps(rel, bootstrap)))
         problems.extend(result.problems)
-        comments.scan(rel, kind, read.text, result.records.get("html", ()))
+        comments.scan(rel, kind, text, result.records.get("html", ()))
         for name, records in result.records.items():
             collections.setdefault(name, []).extend(records)
     model = InputModel(collections, ledger_record)
@@ -237,15 +397,15 @@ def run_check(
     if ledger_record.get("present"):
         from engine.matrix import stale_matrices
 
-        markdown = [rel for rel in scope.files if scope.reads(rel) and kind_of(rel) == "markdown"]
-        findings += stale_matrices(root, markdown, ledger_record, today)
+        markdown = {rel: t for rel, t in inputs.texts.items() if kind_of(rel) == "markdown"}
+        findings += stale_matrices(markdown, ledger_record, today)
     findings = sorted(set(findings) | {parse_error(p) for p in problems})
     outcome = apply(findings, comments.found, known_rules(policies), today)
     findings = scope.only_reported(settings.adjust(outcome.findings))
     return CheckResult(
         findings,
         scope.checked,
-        notes,
+        inputs.notes,
         bool(ledger_record.get("present")),
         rules=settings.adjust_rules(rule_catalog(policies.program)),
         file_kinds=file_kinds(scope.checked_files, ledger_path),

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from engine.config import Config
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+CACHE_DIRECTORY = ".proofgate_cache"  # engine.cache.DIRECTORY, without importing it
 
 
 def _fail(error: ProofgateError) -> NoReturn:
@@ -71,17 +72,23 @@ def _configured_check(
     ledger: str | None,
     now: str | None,
     backend: str,
+    use_cache: bool,
 ) -> tuple[CheckResult, Config]:
     """Check with the repo's configuration; the flags given override it."""
-    from engine.check import load_policies, run_check
-    from engine.config import configure, load_config
+    from engine.cache import open_cache
+    from engine.check import check_repo, read_pack
+    from engine.config import load_config
     from engine.discover import find_root
 
     repo = find_root(root)
     config = load_config(repo)
-    policy_set = configure(load_policies(_policy_dirs(policies, config)), config)
+    pack = read_pack(_policy_dirs(policies, config))
     ledger = ledger or config.ledger()
-    result = run_check(policy_set, repo, list(paths), ledger, _today(now), backend, config)
+    cache = open_cache(repo, use_cache)
+    try:
+        result = check_repo(pack, repo, list(paths), ledger, _today(now), backend, config, cache)
+    finally:
+        cache.close()
     return result, config
 
 
@@ -119,7 +126,14 @@ def _repo_options(command: F) -> F:
 
 
 def _run_options(command: F) -> F:
-    """--now and --backend, shared by the commands that evaluate policies."""
+    """--now, --backend and --no-cache, shared by the commands that evaluate policies."""
+    command = click.option(
+        "--no-cache",
+        is_flag=True,
+        envvar="PROOFGATE_NO_CACHE",
+        help=f"Neither read nor write the cache in {CACHE_DIRECTORY}/ at the repo root "
+        "(also: PROOFGATE_NO_CACHE=1).",
+    )(command)
     command = click.option(
         "--backend", type=click.Choice(["regopy", "regorus"]), default="regopy", show_default=True
     )(command)
@@ -167,6 +181,7 @@ def check(
     fail_on: str | None,
     now: str | None,
     backend: str,
+    no_cache: bool,
     baseline_file: str | None,
 ) -> None:
     """Check the repo against the policies, reporting findings in PATHS (default: all).
@@ -178,7 +193,7 @@ def check(
     """
     from engine.report import render
 
-    result, config = _configured_check(root, paths, policies, ledger, now, backend)
+    result, config = _configured_check(root, paths, policies, ledger, now, backend, not no_cache)
     if baseline_file:
         from engine import baseline
 
@@ -207,6 +222,7 @@ def baseline_command(
     ledger: str | None,
     now: str | None,
     backend: str,
+    no_cache: bool,
     output: str | None,
 ) -> None:
     """Record today's findings so that 'check --baseline FILE' reports only new ones."""
@@ -214,7 +230,7 @@ def baseline_command(
     from engine.discover import find_root
 
     repo = find_root(root)
-    result, _ = _configured_check(root, paths, policies, ledger, now, backend)
+    result, _ = _configured_check(root, paths, policies, ledger, now, backend, not no_cache)
     entries = baseline.entries(result)
     target = Path(output) if output else repo / baseline.BASELINE_FILE
     baseline.write(target, entries)

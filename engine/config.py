@@ -36,16 +36,15 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails, PydanticCustomError
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.errors import ErrorGroup, ProofgateError
-from engine.evaluate.run import Finding
+from engine.finding import Finding
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
+    from pydantic import BaseModel
+    from pydantic_core import ErrorDetails
 
     from engine.check import PolicySet
     from engine.dsl.check import Program
@@ -60,37 +59,59 @@ Severity = Literal["error", "warning", "info"]
 Key = tuple[str | int, ...]
 
 
-def _valid_glob(glob: str) -> str:
-    from pathspec import GitIgnoreSpec
+@dataclass(frozen=True)
+class Settings:
+    """The keys of the configuration (``-`` in the file, ``_`` here); see :func:`schema`."""
 
-    try:
-        GitIgnoreSpec.from_lines([glob])
-    except ValueError as exc:
-        raise PydanticCustomError(
-            "glob", "invalid path glob: {reason}", {"reason": str(exc)}
-        ) from None
-    return glob
-
-
-Text = Annotated[str, Field(strict=True, min_length=1)]
-Glob = Annotated[Text, AfterValidator(_valid_glob)]
-
-
-class Settings(BaseModel):
-    """The keys of the configuration, as written in the file (kebab-case)."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=lambda name: name.replace("_", "-")
-    )
-    policies: list[Text] = Field(default_factory=list)
-    ledger: Text | None = None
-    include: list[Glob] = Field(default_factory=list)
-    exclude: list[Glob] = Field(default_factory=list)
-    primary_surface: list[Glob] | None = None
-    paths: dict[str, list[Glob]] = Field(default_factory=dict)
-    severity: dict[str, Severity] = Field(default_factory=dict)
-    disable: list[Text] = Field(default_factory=list)
+    policies: list[str] = field(default_factory=list)
+    ledger: str | None = None
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    primary_surface: list[str] | None = None
+    paths: dict[str, list[str]] = field(default_factory=dict)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    disable: list[str] = field(default_factory=list)
     fail_on: Severity | None = None
+
+
+@functools.cache
+def schema() -> type[BaseModel]:
+    """The pydantic model that validates a configuration file into :class:`Settings`
+    (built on first use: a repo without a configuration never imports pydantic)."""
+    from typing import Annotated
+
+    from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+    from pydantic_core import PydanticCustomError
+
+    def valid_glob(glob: str) -> str:
+        from pathspec import GitIgnoreSpec
+
+        try:
+            GitIgnoreSpec.from_lines([glob])
+        except ValueError as exc:
+            raise PydanticCustomError(
+                "glob", "invalid path glob: {reason}", {"reason": str(exc)}
+            ) from None
+        return glob
+
+    text = Annotated[str, Field(strict=True, min_length=1)]
+    glob = Annotated[text, AfterValidator(valid_glob)]
+
+    class Schema(BaseModel):
+        model_config = ConfigDict(
+            extra="forbid", frozen=True, alias_generator=lambda name: name.replace("_", "-")
+        )
+        policies: list[text] = Field(default_factory=list)
+        ledger: text | None = None
+        include: list[glob] = Field(default_factory=list)
+        exclude: list[glob] = Field(default_factory=list)
+        primary_surface: list[glob] | None = None
+        paths: dict[str, list[glob]] = Field(default_factory=dict)
+        severity: dict[str, Severity] = Field(default_factory=dict)
+        disable: list[text] = Field(default_factory=list)
+        fail_on: Severity | None = None
+
+    return Schema
 
 
 @dataclass(frozen=True)
@@ -253,12 +274,15 @@ def read_config(path: Path, table: tuple[str, ...] = ()) -> Config:
     config = Config(Settings(), path, text, table)
     if not isinstance(values, dict):
         raise config.error(f"[{'.'.join(table)}] must be a table", ())
+    from pydantic import ValidationError
+
     try:
-        return dataclasses.replace(config, settings=Settings.model_validate(values))
+        validated = schema().model_validate(values)
     except ValidationError as invalid:
         errors = [_schema_error(config, error) for error in invalid.errors()]
         errors.sort(key=lambda error: (error.line, error.column))
         raise (ErrorGroup(errors) if len(errors) > 1 else errors[0]) from None
+    return dataclasses.replace(config, settings=Settings(**validated.model_dump()))
 
 
 def _schema_error(config: Config, error: ErrorDetails) -> ProofgateError:
@@ -267,7 +291,7 @@ def _schema_error(config: Config, error: ErrorDetails) -> ProofgateError:
     loc = tuple(error["loc"])
     where = key_path((*config.table, *loc))
     if error["type"] == "extra_forbidden":
-        known = ", ".join(f.alias or name for name, f in Settings.model_fields.items())
+        known = ", ".join(f.alias or name for name, f in schema().model_fields.items())
         table = f" in [{'.'.join(config.table)}]" if config.table else ""
         message = f"unknown key '{loc[-1]}'{table} (known keys: {known})"
     elif error["type"] == "missing":

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.evaluate.run import Finding
+from engine.finding import Finding
 
 OPEN = "<!-- proofgate:matrix -->"
 CLOSE = "<!-- /proofgate:matrix -->"
@@ -329,23 +329,15 @@ def embed(text: str, lines: list[str]) -> str:
     return result
 
 
-def stale_matrices(
-    root: Path, paths: list[str], ledger_record: Record, now: dt.date
-) -> list[Finding]:
-    """Findings for embedded matrices out of date with the ledger, and unclosed markers.
-
-    ``paths`` are repo-relative Markdown files; each is read only far enough
-    to see whether it holds the opening marker at all.
-    """
-    from engine.discover import read_text
-
+def stale_matrices(texts: dict[str, str], ledger_record: Record, now: dt.date) -> list[Finding]:
+    """Findings for embedded matrices out of date with the ledger, and unclosed markers,
+    in ``texts`` (repo-relative Markdown path -> text)."""
     if not ledger_record.get("present"):
         return []
     lines: list[str] | None = None
     findings: list[Finding] = []
-    for rel in paths:
-        text = read_text(root, rel).text
-        if text is None or OPEN not in text:
+    for rel, text in texts.items():
+        if OPEN not in text:
             continue
         if lines is None:
             lines = table_lines(build_matrix(ledger_record, now))

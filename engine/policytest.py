@@ -24,12 +24,13 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from engine.check import PolicySet, load_policies, run_check
 from engine.errors import ErrorGroup, ProofgateError
-from engine.evaluate.run import Finding
 from engine.extract.yamlsrc import Node, anchor, dotted, node_at
+from engine.finding import Finding
+from engine.rules import PARSE_ERROR, Catalogue
+from engine.suppress import block_end
 
 DEFAULT_NOW = dt.date(2026, 11, 26)
 CASE_FILE = "case.yaml"
-PARSE_ERROR = "parse-error"
 Kind = Literal["expect", "ok"]
 
 _MARKDOWN = re.compile(r"^\s*<!--\s*(expect|ok)\s*:(.*?)-->\s*$")
@@ -41,41 +42,6 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # The rules a case may name
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """Every policy of the loaded set with its rule ids, in source order."""
-
-    rules: dict[str, list[str]]
-
-    @classmethod
-    def of(cls, policy_set: PolicySet) -> Catalogue:
-        rules: dict[str, list[str]] = {p.id: [] for p in policy_set.program.policies}
-        for clause in policy_set.program.clauses:
-            listed = rules.setdefault(clause.policy.id, [])
-            if clause.rule not in listed:
-                listed.append(clause.rule)
-        for package in _rego_packages(policy_set):
-            rules.setdefault(package, [package])
-        return cls(rules)
-
-    def policy_of(self, name: str) -> str | None:
-        """The policy a rule or policy id belongs to (None when unknown)."""
-        if name in self.rules:
-            return name
-        return next((p for p, rules in self.rules.items() if name in rules), None)
-
-    def names(self) -> list[str]:
-        return [*self.rules, *(r for rules in self.rules.values() for r in rules)]
-
-
-def _rego_packages(policy_set: PolicySet) -> list[str]:
-    if not policy_set.rego:
-        return []
-    from engine.evaluate.handwritten import packages
-
-    return packages(policy_set.rego)
 
 
 def covers(name: str, rule: str) -> bool:
@@ -295,16 +261,6 @@ def annotation_lines(
         found += [(n, m, index + 1, last) for n, m in pending]
         pending = []
     return found + [(n, m, None, 0) for n, m in pending]
-
-
-def block_end(lines: list[str], index: int, style: re.Pattern[str]) -> int:
-    """The 1-based number of the last line of the Markdown block starting at
-    ``lines[index]``: up to a blank line or the next line ``style`` matches (the
-    next annotation here, the next suppression comment in :mod:`engine.suppress`)."""
-    end = index
-    while end + 1 < len(lines) and lines[end + 1].strip() and not style.match(lines[end + 1]):
-        end += 1
-    return end + 1
 
 
 def _kind(word: str) -> Kind:

@@ -13,13 +13,16 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
-
 from engine.model import COLLECTIONS
 
+PARSE_ERROR = "parse-error"
+
 if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
+    from engine.check import PolicySet
     from engine.dsl.check import CheckedClause, Program
-    from engine.evaluate.run import Finding
+    from engine.finding import Finding
 
 ANY_FILE = "*"  # a kind that stands for every file (the ``files`` collection)
 LEDGER = "ledger"  # the kind of the proof ledger
@@ -50,6 +53,8 @@ class Rule:
 @functools.cache
 def path_spec(patterns: tuple[str, ...]) -> GitIgnoreSpec:
     """A compiled gitignore-style matcher, one per set of globs."""
+    from pathspec import GitIgnoreSpec
+
     return GitIgnoreSpec.from_lines(patterns)
 
 
@@ -103,3 +108,38 @@ def file_kinds(paths: list[str], ledger_path: str | None) -> dict[str, str]:
     from engine.extract import kind_of
 
     return {rel: LEDGER if rel == ledger_path else kind_of(rel) for rel in paths}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every policy of the loaded set with its rule ids, in source order."""
+
+    rules: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, policy_set: PolicySet) -> Catalogue:
+        rules: dict[str, list[str]] = {p.id: [] for p in policy_set.program.policies}
+        for clause in policy_set.program.clauses:
+            listed = rules.setdefault(clause.policy.id, [])
+            if clause.rule not in listed:
+                listed.append(clause.rule)
+        for package in _rego_packages(policy_set):
+            rules.setdefault(package, [package])
+        return cls(rules)
+
+    def policy_of(self, name: str) -> str | None:
+        """The policy a rule or policy id belongs to (None when unknown)."""
+        if name in self.rules:
+            return name
+        return next((p for p, rules in self.rules.items() if name in rules), None)
+
+    def names(self) -> list[str]:
+        return [*self.rules, *(r for rules in self.rules.values() for r in rules)]
+
+
+def _rego_packages(policy_set: PolicySet) -> list[str]:
+    if not policy_set.rego:
+        return []
+    from engine.evaluate.handwritten import packages
+
+    return packages(policy_set.rego)

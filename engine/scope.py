@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.evaluate.run import Finding
+from engine.finding import Finding
 
 if TYPE_CHECKING:
     from engine.config import Config

@@ -7,7 +7,7 @@ file's own comment syntax:
 - Markdown: ``<!-- proofgate-ignore RULE[, RULE] [until=DATE]: reason -->``.
   On a line of its own it applies to the next block: the next line and the
   lines after it up to a blank line or the next suppression comment (the
-  block notion of ``proofgate test`` annotations, :func:`engine.policytest.block_end`).
+  block notion of ``proofgate test`` annotations, :func:`block_end`).
   Sharing a line with text, it applies to the block it stands in. Only real
   HTML comments count (the Markdown extractor's ``html`` records): a
   suppression shown in a code block is an example, not a suppression.
@@ -33,10 +33,9 @@ import difflib
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.evaluate.run import Finding
+from engine.finding import Finding
 
 if TYPE_CHECKING:
     from engine.check import PolicySet
@@ -99,7 +98,7 @@ def known_rules(policy_set: PolicySet) -> list[str]:
     """Every id a suppression or the configuration may name: the loaded policies
     and their rules, and the rules the engine reports itself."""
     from engine.matrix import RULE as MATRIX_RULE
-    from engine.policytest import PARSE_ERROR, Catalogue
+    from engine.rules import PARSE_ERROR, Catalogue
 
     return [*Catalogue.of(policy_set).names(), PARSE_ERROR, MATRIX_RULE, *RULES]
 
@@ -119,15 +118,6 @@ class Comments:
             self.found += markdown_suppressions(rel, text, html)
         elif kind in HASH_KINDS:
             self.found += hash_suppressions(rel, text)
-
-    def scan_file(self, root: Path, rel: str) -> None:
-        """Collect the suppressions of a file the check reads on its own (the ledger)."""
-        from engine.discover import read_text
-        from engine.extract import kind_of
-
-        text = read_text(root, rel).text
-        if text is not None:
-            self.scan(rel, kind_of(rel), text, ())
 
 
 def _lines(text: str) -> list[str]:
@@ -153,13 +143,21 @@ def hash_suppressions(rel: str, text: str) -> list[Suppression]:
     return found
 
 
+def block_end(lines: list[str], index: int, style: re.Pattern[str]) -> int:
+    """The 1-based number of the last line of the Markdown block starting at
+    ``lines[index]``: up to a blank line or the next line ``style`` matches (the
+    next annotation here, the next suppression comment in :mod:`engine.suppress`)."""
+    end = index
+    while end + 1 < len(lines) and lines[end + 1].strip() and not style.match(lines[end + 1]):
+        end += 1
+    return end + 1
+
+
 def markdown_suppressions(rel: str, text: str, html: Iterable[dict[str, Any]]) -> list[Suppression]:
     """The ``<!-- proofgate-ignore -->`` comments among a Markdown file's HTML records.
 
     The comment is searched in the source between the record's start and end
     (a record's own text may differ from the source, e.g. by indentation)."""
-    from engine.policytest import block_end
-
     lines = _lines(text)
     found: list[Suppression] = []
     for record in html:

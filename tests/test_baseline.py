@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from engine import baseline
 from engine.cli import main
-from engine.evaluate.run import Finding
+from engine.finding import Finding
 
 REPO = Path(__file__).resolve().parent.parent
 DRIFTING = REPO / "fixtures" / "repos" / "gf-drifting"

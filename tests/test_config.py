@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 from engine.check import load_policies
 from engine.cli import main
-from engine.config import Config, configure, load_config, read_config
+from engine.config import Config, Settings, configure, load_config, read_config
 from engine.errors import ProofgateError
-from engine.evaluate.run import Finding
 from engine.extract.ledger import load_ledger
+from engine.finding import Finding
 from engine.resources import shipped_policies
 from engine.starter import write_starters
 from tests.support import readme_block
@@ -200,11 +200,9 @@ def test_paths_override_replaces_only_the_named_policy(tmp_path: Path) -> None:
 
 def test_adjust_disables_and_overrides_the_most_specific_id() -> None:
     config = Config(
-        Config().settings.model_validate(
-            {
-                "disable": ["runner-class-order"],
-                "severity": {"honey-is-baseline": "info", "honey-is-baseline.docs": "warning"},
-            }
+        Settings(
+            disable=["runner-class-order"],
+            severity={"honey-is-baseline": "info", "honey-is-baseline.docs": "warning"},
         )
     )
 

@@ -320,7 +320,7 @@ def test_check_sees_a_proof_leave_the_freshness_window(tmp_path: Path) -> None:
 def test_check_without_a_ledger_ignores_markers(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text(doc("\n"))
     assert matrix_findings(tmp_path, noop_policies(tmp_path / "p")) == []
-    assert stale_matrices(tmp_path, ["README.md"], {"present": False}, date(2026, 6, 1)) == []
+    assert stale_matrices({"README.md": "x"}, {"present": False}, date(2026, 6, 1)) == []
 
 
 def test_embedded_matrix_passes_the_shipped_pack(tmp_path: Path) -> None:

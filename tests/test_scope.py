@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.check import CheckResult, PolicySet, load_policies, run_check
-from engine.evaluate.run import Finding
+from engine.finding import Finding
 from engine.resources import shipped_policies
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from engine.check import load_policies, run_check
 from engine.cli import main
-from engine.evaluate.run import Finding
 from engine.extract.base import SourceFile
 from engine.extract.markdown import extract as extract_markdown
+from engine.finding import Finding
 from engine.resources import shipped_policies
 from engine.suppress import (
     EXPIRED,

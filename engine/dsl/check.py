@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.dsl import ast
 from engine.dsl.regex import CompiledRegex, RegexError, compile_regex
@@ -143,6 +144,17 @@ class Program:
 
     def atom(self, node: ast.Matches) -> Atom:
         return self.atoms[id(node)]
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled with each atom beside its node: ``id()`` keys do not survive pickling."""
+        state = dict(self.__dict__)
+        nodes = {id(n): n for c in self.clauses for n in _walk_clause(c.clause)}
+        state["atoms"] = [(nodes[k], atom) for k, atom in self.atoms.items()]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["atoms"] = {id(node): atom for node, atom in state["atoms"]}
+        self.__dict__.update(state)
 
     def atoms_by_record(self, clause: CheckedClause | None = None) -> dict[str, list[Atom]]:
         """The regex atoms by the record type they apply to: all of them, or one clause's."""

@@ -15,13 +15,12 @@ import posixpath
 import re
 import tomllib
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from engine.errors import ProofgateError
 from engine.evaluate.backends import make_backend
 from engine.evaluate.bounded import Stopped, run_bounded
-from engine.evaluate.run import Finding
+from engine.finding import Finding
 
 STRUCTURED_KINDS = {"yaml", "json", "toml", "workflow", "action", "flake_lock"}
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][A-Za-z0-9_.]*)", re.MULTILINE)
@@ -203,14 +202,3 @@ def _inside_repo(claimed: Any, checked: str) -> str:
     if normal.startswith("/") or normal == ".." or normal.startswith("../"):
         return checked
     return normal
-
-
-def read_modules(paths: list[Path]) -> dict[str, str]:
-    """Hand-written ``.rego`` files (name -> text)."""
-    modules: dict[str, str] = {}
-    for path in paths:
-        try:
-            modules[path.as_posix()] = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ProofgateError(f"cannot read Rego module: {exc}", path.as_posix()) from None
-    return modules

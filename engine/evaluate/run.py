@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from engine.dsl.check import CheckedClause, Program, placeholders
 from engine.dsl.compile import RegoModule, aggregate_module
 from engine.evaluate.backends import Backend, make_backend
 from engine.evaluate.facts import to_rego
+from engine.finding import Finding
 from engine.evaluate.reference import UNDEF, Evaluator, elements, may_hold
 from engine.model import COLLECTIONS, GLOBALS, list_of, rec
 
@@ -20,34 +21,6 @@ from engine.model import COLLECTIONS, GLOBALS, list_of, rec
 # fastest (docs/design.md).
 CHUNK = 500
 Record = dict[str, Any]
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    path: str
-    line: int
-    column: int
-    rule: str
-    message: str
-    severity: str = field(compare=False)
-    end_line: int = field(compare=False)
-    end_column: int = field(compare=False)
-    rationale: str = field(compare=False, default="")
-    fix: str = field(compare=False, default="")
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "end_line": self.end_line,
-            "end_column": self.end_column,
-            "message": self.message,
-            "rationale": self.rationale,
-            "fix": self.fix,
-        }
 
 
 @dataclass

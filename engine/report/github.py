@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from engine.check import CheckResult
-    from engine.evaluate.run import Finding
+    from engine.finding import Finding
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 

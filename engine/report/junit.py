@@ -18,7 +18,7 @@ from engine.rules import Rule, with_finding_rules
 
 if TYPE_CHECKING:
     from engine.check import CheckResult
-    from engine.evaluate.run import Finding
+    from engine.finding import Finding
 
 SEVERITY_ORDER = ("error", "warning", "info")
 # Characters XML 1.0 cannot hold, even escaped.

@@ -25,7 +25,7 @@ from engine.rules import Rule, with_finding_rules
 
 if TYPE_CHECKING:
     from engine.check import CheckResult
-    from engine.evaluate.run import Finding
+    from engine.finding import Finding
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

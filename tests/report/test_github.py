@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from engine.check import CheckResult
-from engine.evaluate.run import Finding
+from engine.finding import Finding
 from engine.report import github, render
 
 DRIFTING = Path(__file__).resolve().parents[2] / "fixtures" / "repos" / "gf-drifting"

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from engine.check import CheckResult
 from engine.cli import main
-from engine.evaluate.run import Finding
+from engine.finding import Finding
 from engine.report import render
 from engine.rules import Rule
 

@@ -1,0 +1,38 @@
+"""A finding: one crossing of a boundary, where it is and how to fix it.
+
+Its own module, with no imports beyond the standard library, so that reports
+and cached results load without the evaluator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    rule: str
+    message: str
+    severity: str = field(compare=False)
+    end_line: int = field(compare=False)
+    end_column: int = field(compare=False)
+    rationale: str = field(compare=False, default="")
+    fix: str = field(compare=False, default="")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "message": self.message,
+            "rationale": self.rationale,
+            "fix": self.fix,
+        }
