@@ -331,10 +331,27 @@ def check_repo(
         if isinstance(found, CheckResult):
             return dataclasses.replace(found, root=root)
     policies = configure(compile_pack(pack, cache), config)
-    result = _check(policies, root, inputs, today, backend, config)
+    result = _check(policies, root, inputs, today, backend, config, cache)
     if entry:
         cache.put("result", entry, dataclasses.replace(result, root=None))
     return result
+
+
+def local_collections(program: Program) -> set[str]:
+    """Collections whose records only ever yield findings located at themselves.
+
+    A record of such a collection matters only when its file is reported: no
+    clause reads the collection but as its first generator, and every clause
+    that ranges over it reports its findings at the record. ``check PATHS``
+    extracts a file outside PATHS only for the other collections.
+    """
+    whole = program.whole_collections()
+    local: dict[str, bool] = {}
+    for clause in program.clauses:
+        if clause.main_collection is not None:
+            name = clause.main_collection
+            local[name] = local.get(name, True) and clause.at == clause.main_var
+    return {name for name, ok in local.items() if ok and name not in whole}
 
 
 def _check(
@@ -344,10 +361,12 @@ def _check(
     today: dt.date,
     backend: str,
     settings: Config,
+    cache: Cache | None = None,
 ) -> CheckResult:
     """Extract the records of the files read, evaluate the policies, apply suppressions."""
     from engine.evaluate.run import InputModel, evaluate
-    from engine.extract import extractor, kind_of
+    from engine.extract import EXTRACTORS, kind_of
+    from engine.extract.batch import extract_files
     from engine.suppress import Comments, apply, known_rules
 
     scope, ledger_path = inputs.scope, inputs.ledger_path
@@ -362,12 +381,20 @@ def _check(
 
         kinds |= STRUCTURED_KINDS
     bootstrap = set(ledger_record.get("bootstrap_flakes") or ["flake.nix"])  # type: ignore[call-overload]
+    # With PATHS, a file outside them is read only for the collections whose records
+    # matter elsewhere (see local_collections).
+    local = (
+        set() if scope.reported is None or policies.rego else local_collections(policies.program)
+    )
+    needed = policies.program.collections_used() - local
+    needed_kinds = {kind for name in needed for kind in COLLECTIONS[name].kinds}
     structured: list[tuple[str, str, str]] = []
     collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
     for name, records in ledger_extraction.records.items():
         collections[name] = list(records)
     problems = list(inputs.problems)
     comments = Comments()
+    sources: list[SourceFile] = []
     for rel in scope.files:
         kind = kind_of(rel)
         if rel != ledger_path:
@@ -378,16 +405,20 @@ def _check(
         if rel == ledger_path:
             comments.scan(rel, kind, text, ())
             continue
-        extract = extractor(kind) if kind in kinds else None
-        if extract is None:
+        if kind not in kinds or kind not in EXTRACTORS:
+            continue
+        if kind not in needed_kinds and not scope.reports(rel):
             continue
         if policies.rego:
             structured.append((rel, kind, text))
-        result = extract(SourceFile(rel, text, kind, _bootstraps(rel, bootstrap)))
+        sources.append(SourceFile(rel, text, kind, _bootstraps(rel, bootstrap)))
+    for source, result in zip(sources, extract_files(sources, cache), strict=True):
         problems.extend(result.problems)
-        comments.scan(rel, kind, text, result.records.get("html", ()))
+        comments.scan(source.path, source.kind, source.text, result.records.get("html", ()))
+        reported = scope.reports(source.path)
         for name, records in result.records.items():
-            collections.setdefault(name, []).extend(records)
+            if reported or name not in local:
+                collections.setdefault(name, []).extend(records)
     model = InputModel(collections, ledger_record)
     findings = evaluate(policies.program, policies.modules, model, backend)
     if policies.rego:

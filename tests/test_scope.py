@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.check import CheckResult, PolicySet, load_policies, run_check
+from engine.check import CheckResult, PolicySet, load_policies, local_collections, run_check
+from engine.extract.base import SourceFile
 from engine.finding import Finding
 from engine.resources import shipped_policies
 
@@ -66,3 +67,31 @@ def test_a_changed_ledger_rechecks_the_docs(pack: PolicySet, everything: CheckRe
 def test_directories_and_several_files(pack: PolicySet, everything: CheckResult) -> None:
     result = run_check(pack, DRIFTING, ["docs", ".bazelrc"], None, NOW)
     assert result.findings == in_files(everything.findings, "docs/runners.md", ".bazelrc")
+
+
+def test_files_outside_paths_are_extracted_only_for_shared_collections(
+    pack: PolicySet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sentences only yield findings at themselves, so a check of one workflow never
+    parses the docs; workflows, jobs and steps are joined across files, so it reads
+    every workflow."""
+    import engine.extract.batch
+
+    local = local_collections(pack.program)
+    assert "sentences" in local
+    assert not {"workflows", "jobs", "steps", "bazelrc"} & local
+    extracted: list[str] = []
+    original = engine.extract.batch.extract_files
+
+    def spy(sources: list[SourceFile], cache: object = None) -> list[object]:
+        extracted.extend(source.path for source in sources)
+        return original(sources)  # type: ignore[return-value]
+
+    monkeypatch.setattr(engine.extract.batch, "extract_files", spy)
+    run_check(pack, DRIFTING, [".github/workflows/ci.yml"], None, NOW)
+    assert not [path for path in extracted if path.endswith(".md")]
+    assert ".github/workflows/kvm-proof.yml" in extracted
+    extracted.clear()
+    run_check(pack, DRIFTING, ["docs"], None, NOW)
+    assert "docs/runners.md" in extracted
+    assert "README.md" not in extracted
