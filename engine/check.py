@@ -381,13 +381,16 @@ def _check(
 
         kinds |= STRUCTURED_KINDS
     bootstrap = set(ledger_record.get("bootstrap_flakes") or ["flake.nix"])  # type: ignore[call-overload]
-    # With PATHS, a file outside them is read only for the collections whose records
-    # matter elsewhere (see local_collections).
-    local = (
-        set() if scope.reported is None or policies.rego else local_collections(policies.program)
+    # Kinds whose records matter beyond their own file (see local_collections): with
+    # PATHS, only these are extracted from the files outside them, and they are cached.
+    local = local_collections(policies.program)
+    shared = frozenset(
+        kind
+        for name in policies.program.collections_used() - local
+        for kind in COLLECTIONS[name].kinds
     )
-    needed = policies.program.collections_used() - local
-    needed_kinds = {kind for name in needed for kind in COLLECTIONS[name].kinds}
+    if scope.reported is None or policies.rego:
+        local = set()
     structured: list[tuple[str, str, str]] = []
     collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
     for name, records in ledger_extraction.records.items():
@@ -407,12 +410,12 @@ def _check(
             continue
         if kind not in kinds or kind not in EXTRACTORS:
             continue
-        if kind not in needed_kinds and not scope.reports(rel):
+        if kind not in shared and not scope.reports(rel):
             continue
         if policies.rego:
             structured.append((rel, kind, text))
         sources.append(SourceFile(rel, text, kind, _bootstraps(rel, bootstrap)))
-    for source, result in zip(sources, extract_files(sources, cache), strict=True):
+    for source, result in zip(sources, extract_files(sources, cache, shared), strict=True):
         problems.extend(result.problems)
         comments.scan(source.path, source.kind, source.text, result.records.get("html", ()))
         reported = scope.reports(source.path)

@@ -83,7 +83,7 @@ def test_files_outside_paths_are_extracted_only_for_shared_collections(
     extracted: list[str] = []
     original = engine.extract.batch.extract_files
 
-    def spy(sources: list[SourceFile], cache: object = None) -> list[object]:
+    def spy(sources: list[SourceFile], *args: object) -> list[object]:
         extracted.extend(source.path for source in sources)
         return original(sources)  # type: ignore[return-value]
 

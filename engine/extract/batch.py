@@ -1,7 +1,11 @@
 """Extract many files: from the cache when a file is unchanged, else by its extractor.
 
-Each file's records are cached under a key of its path, kind, bootstrap flag
-and text (and proofgate's fingerprint, see :mod:`engine.cache`).
+The records of files of the ``cached`` kinds are kept in the cache under a key
+of their path, kind, bootstrap flag and text (and proofgate's fingerprint, see
+:mod:`engine.cache`). The check caches the kinds whose records it needs from
+every file even when it reports on a few (workflows, .bazelrc: joined across
+files); Markdown, checked record by record, is quicker to parse again than to
+unpickle.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ if TYPE_CHECKING:
     from engine.cache import Cache
 
 
-def extract_files(sources: list[SourceFile], cache: Cache | None = None) -> list[Extraction]:
+def extract_files(
+    sources: list[SourceFile], cache: Cache | None = None, cached: frozenset[str] = frozenset()
+) -> list[Extraction]:
     """The extraction of each source, in order."""
     from engine.cache import key
 
@@ -23,7 +29,7 @@ def extract_files(sources: list[SourceFile], cache: Cache | None = None) -> list
     results: list[Extraction] = []
     for source in sources:
         entry = ""
-        if use_cache and cache is not None:
+        if use_cache and cache is not None and source.kind in cached:
             entry = key("extract", source.kind, source.path, str(source.bootstrap), source.text)
             found = cache.get("extract", entry)
             if isinstance(found, Extraction):
