@@ -120,6 +120,11 @@ class Cache:
         if self._db is not None:
             self._pending.append((kind, entry, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
 
+    def put_pickled(self, kind: str, entry: str, blob: bytes) -> None:
+        """Store a value pickled already (by a worker process)."""
+        if self._db is not None:
+            self._pending.append((kind, entry, blob))
+
     def close(self) -> None:
         """Write what was put, mark what was used, drop long-unused entries."""
         db, self._db = self._db, None

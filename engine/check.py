@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from engine.config import Config
     from engine.dsl.check import Program
     from engine.dsl.compile import RegoModule
+    from engine.extract.base import Record
+    from engine.extract.batch import Keep
     from engine.scope import Scope
 
 DEFAULT_LEDGER = "proofs.yaml"
@@ -277,15 +279,17 @@ def run_check(
     now: dt.date | None = None,
     backend: str = "regopy",
     config: Config | None = None,
+    jobs: int | None = None,
 ) -> CheckResult:
     """Check the repo at ``root``, reporting findings in ``targets`` (default: everywhere);
     see :mod:`engine.scope` for what is read and reported, :mod:`engine.suppress`
-    for inline suppressions and :mod:`engine.config` for ``config``."""
+    for inline suppressions, :mod:`engine.config` for ``config`` and
+    :mod:`engine.extract.batch` for ``jobs`` (worker processes; default: the CPUs)."""
     from engine import config as configuration
 
     settings = config or configuration.Config()
     inputs = read_repo(root, targets, ledger, settings)
-    return _check(policies, root, inputs, now or dt.date.today(), backend, settings)
+    return _check(policies, root, inputs, now or dt.date.today(), backend, settings, None, jobs)
 
 
 def check_repo(
@@ -297,6 +301,7 @@ def check_repo(
     backend: str,
     config: Config,
     cache: Cache,
+    jobs: int | None = None,
 ) -> CheckResult:
     """:func:`run_check` as the command line runs it: the pack configured by
     ``config``, and the result taken from ``cache`` when nothing it depends on
@@ -331,7 +336,7 @@ def check_repo(
         if isinstance(found, CheckResult):
             return dataclasses.replace(found, root=root)
     policies = configure(compile_pack(pack, cache), config)
-    result = _check(policies, root, inputs, today, backend, config, cache)
+    result = _check(policies, root, inputs, today, backend, config, cache, jobs)
     if entry:
         cache.put("result", entry, dataclasses.replace(result, root=None))
     return result
@@ -354,6 +359,33 @@ def local_collections(program: Program) -> set[str]:
     return {name for name, ok in local.items() if ok and name not in whole}
 
 
+def _keeper(
+    program: Program, ledger: dict[str, object], scope: Scope, outside_paths: set[str]
+) -> Keep:
+    """Which extracted records the evaluation needs: every record of the collections
+    joined across files, and of the others (local_collections) only the candidates
+    of their clauses, and none from files outside PATHS (``outside_paths``: the
+    local collections when PATHS are given)."""
+    from engine.evaluate.run import InputModel, candidates
+
+    used = program.collections_used()
+    local = local_collections(program)
+    clauses = {name: [c for c in program.clauses if c.main_collection == name] for name in local}
+
+    def keep(name: str, records: list[Record]) -> list[Record]:
+        if name not in used:
+            return []
+        if name in outside_paths:
+            records = [r for r in records if scope.reports(str(r.get("path", "")))]
+        if name not in local:
+            return records
+        model = InputModel({name: records}, ledger)
+        chosen = {id(r) for clause in clauses[name] for r in candidates(program, clause, model)}
+        return [r for r in records if id(r) in chosen]
+
+    return keep
+
+
 def _check(
     policies: PolicySet,
     root: Path,
@@ -362,6 +394,7 @@ def _check(
     backend: str,
     settings: Config,
     cache: Cache | None = None,
+    jobs: int | None = None,
 ) -> CheckResult:
     """Extract the records of the files read, evaluate the policies, apply suppressions."""
     from engine.evaluate.run import InputModel, evaluate
@@ -389,8 +422,7 @@ def _check(
         for name in policies.program.collections_used() - local
         for kind in COLLECTIONS[name].kinds
     )
-    if scope.reported is None or policies.rego:
-        local = set()
+    outside = local if scope.reported is not None and not policies.rego else set()
     structured: list[tuple[str, str, str]] = []
     collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
     for name, records in ledger_extraction.records.items():
@@ -410,18 +442,17 @@ def _check(
             continue
         if kind not in kinds or kind not in EXTRACTORS:
             continue
-        if kind not in shared and not scope.reports(rel):
+        if outside and kind not in shared and not scope.reports(rel):
             continue
         if policies.rego:
             structured.append((rel, kind, text))
         sources.append(SourceFile(rel, text, kind, _bootstraps(rel, bootstrap)))
-    for source, result in zip(sources, extract_files(sources, cache, shared), strict=True):
-        problems.extend(result.problems)
-        comments.scan(source.path, source.kind, source.text, result.records.get("html", ()))
-        reported = scope.reports(source.path)
-        for name, records in result.records.items():
-            if reported or name not in local:
-                collections.setdefault(name, []).extend(records)
+    keep = _keeper(policies.program, ledger_record, scope, outside)
+    for extracted in extract_files(sources, cache, shared, keep, jobs):
+        problems.extend(extracted.extraction.problems)
+        comments.found += extracted.suppressions
+        for name, records in extracted.extraction.records.items():
+            collections.setdefault(name, []).extend(records)
     model = InputModel(collections, ledger_record)
     findings = evaluate(policies.program, policies.modules, model, backend)
     if policies.rego:

@@ -73,6 +73,7 @@ def _configured_check(
     now: str | None,
     backend: str,
     use_cache: bool,
+    jobs: int | None,
 ) -> tuple[CheckResult, Config]:
     """Check with the repo's configuration; the flags given override it."""
     from engine.cache import open_cache
@@ -86,7 +87,9 @@ def _configured_check(
     ledger = ledger or config.ledger()
     cache = open_cache(repo, use_cache)
     try:
-        result = check_repo(pack, repo, list(paths), ledger, _today(now), backend, config, cache)
+        result = check_repo(
+            pack, repo, list(paths), ledger, _today(now), backend, config, cache, jobs
+        )
     finally:
         cache.close()
     return result, config
@@ -127,6 +130,13 @@ def _repo_options(command: F) -> F:
 
 def _run_options(command: F) -> F:
     """--now, --backend and --no-cache, shared by the commands that evaluate policies."""
+    command = click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        help="Worker processes that parse a large repo (default: the CPUs available; "
+        "findings are the same either way).",
+    )(command)
     command = click.option(
         "--no-cache",
         is_flag=True,
@@ -182,6 +192,7 @@ def check(
     now: str | None,
     backend: str,
     no_cache: bool,
+    jobs: int | None,
     baseline_file: str | None,
 ) -> None:
     """Check the repo against the policies, reporting findings in PATHS (default: all).
@@ -193,7 +204,9 @@ def check(
     """
     from engine.report import render
 
-    result, config = _configured_check(root, paths, policies, ledger, now, backend, not no_cache)
+    result, config = _configured_check(
+        root, paths, policies, ledger, now, backend, not no_cache, jobs
+    )
     if baseline_file:
         from engine import baseline
 
@@ -223,6 +236,7 @@ def baseline_command(
     now: str | None,
     backend: str,
     no_cache: bool,
+    jobs: int | None,
     output: str | None,
 ) -> None:
     """Record today's findings so that 'check --baseline FILE' reports only new ones."""
@@ -230,7 +244,7 @@ def baseline_command(
     from engine.discover import find_root
 
     repo = find_root(root)
-    result, _ = _configured_check(root, paths, policies, ledger, now, backend, not no_cache)
+    result, _ = _configured_check(root, paths, policies, ledger, now, backend, not no_cache, jobs)
     entries = baseline.entries(result)
     target = Path(output) if output else repo / baseline.BASELINE_FILE
     baseline.write(target, entries)

@@ -1,0 +1,78 @@
+"""The same findings from a check run serially, in worker processes, cold and warm.
+
+The benchmark corpus (bench/corpus.py, one unit: 73 files with violations of
+every boundary) and the drifting fixture are checked four ways; the worker
+threshold is lowered so that small repos take the parallel path too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import engine.extract.batch as batch
+from engine.cache import open_cache
+from engine.check import check_repo, load_policies, read_pack, run_check
+from engine.config import Config
+from engine.finding import Finding
+from engine.resources import shipped_policies
+from tests.support import REPO
+
+NOW = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("corpus") / "repo"
+    subprocess.run(
+        [sys.executable, str(REPO / "bench" / "corpus.py"), str(dest), "--copies", "1", "--git"],
+        check=True,
+        capture_output=True,
+    )
+    return dest
+
+
+def findings(root: Path, jobs: int, targets: list[str] | None = None) -> list[Finding]:
+    pack = load_policies([shipped_policies()])
+    return run_check(pack, root, targets or [], None, NOW, jobs=jobs).findings
+
+
+@pytest.mark.parametrize("repo", ["drifting", "corpus"])
+def test_serial_parallel_cold_and_warm_agree(
+    repo: str, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = corpus if repo == "corpus" else REPO / "fixtures" / "repos" / "gf-drifting"
+    serial = findings(root, jobs=1)
+    assert len({f.rule for f in serial}) > 10
+    monkeypatch.setattr(batch, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(batch, "BATCH_FILES", 2)
+    spawned: list[int] = []
+    original = batch._in_workers
+
+    def counted(*args: object) -> object:
+        spawned.append(1)
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "_in_workers", counted)
+    assert findings(root, jobs=2) == serial
+    assert spawned
+    pack = read_pack([shipped_policies()])
+    for run in ("cold", "warm"):
+        cache = open_cache(tmp_path)
+        try:
+            result = check_repo(pack, root, [], None, NOW, "regopy", Config(), cache, jobs=2)
+        finally:
+            cache.close()
+        assert result.findings == serial, run
+
+
+def test_a_check_of_paths_reports_what_the_whole_check_finds_there(corpus: Path) -> None:
+    whole = findings(corpus, jobs=1)
+    docs = sorted({f.path for f in whole if f.path.endswith(".md")})[:3]
+    workflow = next(f.path for f in whole if f.path.startswith(".github/workflows/"))
+    for path in [*docs, workflow]:
+        assert findings(corpus, jobs=1, targets=[path]) == [f for f in whole if f.path == path]
