@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 MAX_PATTERN_LENGTH = 4096
@@ -39,7 +39,19 @@ class CompiledRegex:
     source: str  # as the policy wrote it
     flags: str
     groups: tuple[str, ...]  # named groups, in order
-    program: Any  # the compiled regex.Pattern
+    compiled: Any = field(default=None, compare=False, repr=False)  # the regex.Pattern
+
+    @property
+    def program(self) -> Any:
+        """The compiled ``regex.Pattern``; a cached pack recompiles a pattern when it is
+        first used (compiling the pack's patterns costs more than running a check of
+        a few files)."""
+        if self.compiled is None:
+            object.__setattr__(self, "compiled", _compile(self.source, self.flags))
+        return self.compiled
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "compiled": None}
 
     def finditer(self, text: str) -> list[dict[str, Any]]:
         """Every non-overlapping match as ``{start, end, text, groups}``.
@@ -70,22 +82,27 @@ class CompiledRegex:
 @functools.cache
 def compile_regex(source: str, flags: str = "") -> CompiledRegex:
     """Compile a policy regex; raise RegexError with a readable reason."""
-    import regex
-
     if len(source) > MAX_PATTERN_LENGTH:
         raise RegexError(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")
-    bits = 0
     for flag in flags:
         if flag not in _FLAGS:
             raise RegexError(f"unknown regex flag '{flag}' (use i, m or s)")
-        bits |= getattr(regex, _FLAGS[flag])
     if _INLINE_FLAGS.search(source):
         raise RegexError(
             "inline flags like (?i) are not allowed; put flags after the pattern: /…/i"
         )
-    try:
-        program = regex.compile(source, bits | regex.V0)
-    except regex.error as exc:
-        raise RegexError(f"invalid regular expression: {exc}") from None
+    program = _compile(source, flags)
     names = sorted(program.groupindex, key=lambda name: program.groupindex[name])
     return CompiledRegex(source, flags, tuple(names), program)
+
+
+def _compile(source: str, flags: str) -> Any:
+    import regex
+
+    bits = 0
+    for flag in flags:
+        bits |= getattr(regex, _FLAGS[flag])
+    try:
+        return regex.compile(source, bits | regex.V0)
+    except regex.error as exc:
+        raise RegexError(f"invalid regular expression: {exc}") from None
