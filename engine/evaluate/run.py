@@ -7,12 +7,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from engine.dsl.check import CheckedClause, Program, placeholders
+from engine.dsl import ast
+from engine.dsl.check import CheckedClause, Program, placeholders, walk
 from engine.dsl.compile import RegoModule, aggregate_module
 from engine.evaluate.backends import Backend, make_backend
 from engine.evaluate.facts import to_rego
-from engine.finding import Finding
 from engine.evaluate.reference import UNDEF, Evaluator, elements, may_hold
+from engine.finding import Finding
 from engine.model import COLLECTIONS, GLOBALS, list_of, rec
 
 # Candidate records per Rego query. regopy's set_input_term grows faster than
@@ -105,7 +106,7 @@ def query_hits(
     backend = _loaded_backend(backend_name, tuple(sorted(texts.items())))
     results = []
     for document in documents:
-        result = backend.query(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+        result = backend.query(document)
         results.append(result if isinstance(result, dict) else {})
     return results
 
@@ -117,9 +118,22 @@ def evaluate(
     backend: str = "regopy",
     prefilter: bool = True,
 ) -> list[Finding]:
-    """Every finding of the program over the model, sorted and de-duplicated."""
+    """Every finding of the program over the model, sorted and de-duplicated.
+
+    The candidates of clauses that join the same other collections share input
+    documents that hold just those collections: the sentences of most docs
+    clauses go without any, so no collection is sent, nor joined, once per chunk
+    of them.
+    """
     chosen = {c.key: candidates(program, c, model, prefilter) for c in program.clauses}
-    documents = build_inputs(program, chosen, model)
+    groups: dict[frozenset[str], list[str]] = {}
+    for clause in program.clauses:
+        if chosen[clause.key]:
+            groups.setdefault(_joined(clause), []).append(clause.key)
+    documents: list[dict[str, Any]] = []
+    for joined, keys in sorted(groups.items(), key=lambda item: sorted(item[0])):
+        part = InputModel({n: r for n, r in model.collections.items() if n in joined}, model.ledger)
+        documents += build_inputs(program, {key: chosen[key] for key in keys}, part)
     by_key = {c.key: c for c in program.clauses}
     findings: set[Finding] = set()
     offsets: dict[str, int] = dict.fromkeys(chosen, 0)
@@ -132,6 +146,14 @@ def evaluate(
         for key, records in document["candidates"].items():
             offsets[key] += len(records)
     return sorted(findings)
+
+
+def _joined(checked: CheckedClause) -> frozenset[str]:
+    """The collections a clause reads besides the one it ranges over."""
+    clause = checked.clause
+    nodes = [n for g in clause.generators[1:] for n in walk(g.source)]
+    nodes += walk(clause.where) if clause.where is not None else []
+    return frozenset(n.name for n in nodes if isinstance(n, ast.Var) and n.name in COLLECTIONS)
 
 
 def render_message(template: str, values: dict[str, Any]) -> str:
