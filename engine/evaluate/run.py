@@ -12,7 +12,9 @@ from engine.dsl.check import CheckedClause, Program, placeholders, walk
 from engine.dsl.compile import RegoModule, aggregate_module
 from engine.evaluate.backends import Backend, make_backend
 from engine.evaluate.facts import to_rego
-from engine.evaluate.reference import UNDEF, Evaluator, elements, may_hold
+from engine.evaluate.prescreen import prescreened
+from engine.evaluate.reference import UNDEF, Evaluator, elements
+from engine.evaluate.reference import prefilter as compiled_prefilter
 from engine.finding import Finding
 from engine.model import COLLECTIONS, GLOBALS, list_of, rec
 
@@ -37,11 +39,24 @@ def candidates(
     evaluator = Evaluator(program, model.collections, model.ledger)
     source = evaluator.value(checked.clause.generators[0].source, {})
     records = elements(source) if source is not UNDEF else []
+    if prefilter:  # first: it screens whole collections at once (engine/evaluate/prescreen.py)
+        records = prescreened(program, checked, model, records)
     policy = checked.policy
     if policy.paths or policy.exclude:
-        records = [r for r in records if _selected(policy.paths, policy.exclude, r)]
+        by_path: dict[str, bool] = {}  # the globs compile and match once per file, not per record
+
+        def selected(record: Any) -> bool:
+            path = record.get("path") if isinstance(record, dict) else None
+            if not isinstance(path, str):
+                return _selected(policy.paths, policy.exclude, record)
+            if path not in by_path:
+                by_path[path] = _selected(policy.paths, policy.exclude, record)
+            return by_path[path]
+
+        records = [r for r in records if selected(r)]
     if prefilter:
-        records = [r for r in records if may_hold(evaluator, checked, r)]
+        test = compiled_prefilter(program, checked)
+        records = [r for r in records if test(r)]
     return records
 
 
