@@ -31,9 +31,10 @@ metadata blocks, so only front matter is ever treated as YAML.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, compress, count, repeat
+from operator import add, not_
 from typing import Any
 
 import pyromark
@@ -56,7 +57,6 @@ _BODY_PARSER = pyromark.Markdown(options=_BODY_OPTIONS)
 
 COLLECTIONS = ("sentences", "code", "documents", "html")
 
-_Handler = Callable[[Any, int, int], None]
 _Where = tuple[int, int, int, int]  # line, column, end line, end column in the source
 _Run = tuple[int, int, int, int, int]  # a text offset and its _Where
 
@@ -107,16 +107,27 @@ class _Lines:
     """
 
     def __init__(self, data: bytes) -> None:
-        lines = data.replace(b"\r\n", b" \n").replace(b"\r", b"\n").split(b"\n")
         self.data = data
-        self.starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
-        self.starts.pop()
-        # where each line's break starts: the \n of a \r\n stands where its \r does
-        self.ends = [start - 1 for start in self.starts[1:]]
-        if b"\r\n" in data:
-            self.ends = [end - (data[end - 1 : end + 1] == b"\r\n") for end in self.ends]
-        self.ends.append(len(data))
-        self.wide = set() if data.isascii() else {i for i, x in enumerate(lines) if not x.isascii()}
+        if b"\r" in data:  # bytes.splitlines() breaks lines at \r\n, \r and \n only
+            contents = data.splitlines()
+            starts = list(accumulate(map(len, data.splitlines(True)), initial=0))
+            if data[-1] in b"\r\n":
+                contents.append(b"")  # the empty line after the last break
+            else:
+                starts.pop()
+        else:  # the same, faster
+            contents = data.split(b"\n")
+            starts = list(accumulate(map(add, map(len, contents), repeat(1)), initial=0))
+            starts.pop()
+        self.starts = starts
+        # where each line's break starts (the \n of a \r\n stands where its \r does)
+        self.ends = list(map(add, starts, map(len, contents)))
+        # where the next line starts (after the last line: past the end)
+        self.nexts = starts[1:]
+        self.nexts.append(len(data) + 1)
+        self.wide: set[int] = set()  # the indexes of non-ASCII lines
+        if not data.isascii():
+            self.wide = set(compress(count(), map(not_, map(bytes.isascii, contents))))
         self.tables: dict[int, list[int]] = {}
 
     def pos(self, offset: int) -> tuple[int, int]:
@@ -125,10 +136,10 @@ class _Lines:
         end = self.ends[index]
         column = (offset if offset < end else end) - self.starts[index]
         if index in self.wide:
-            column = (self.tables.get(index) or self._table(index))[column]
+            column = (self.tables.get(index) or self.table(index))[column]
         return index + 1, column + 1
 
-    def _table(self, index: int) -> list[int]:
+    def table(self, index: int) -> list[int]:
         """For each byte offset of non-ASCII line ``index``, the code points before it."""
         start = self.starts[index]
         end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.data)
@@ -153,7 +164,7 @@ class _Raw:
         self.parts.append(value)
         content = value.rstrip("\r\n")
         if content:
-            self.end = start + len(content.encode())
+            self.end = start + (len(content) if content.isascii() else len(content.encode()))
 
     def text(self) -> str:
         text = "".join(self.parts)
@@ -162,7 +173,13 @@ class _Raw:
 
 
 class _Walker:
-    """Walks pyromark events and adds records to an :class:`Extraction`."""
+    """Walks pyromark events and adds records to an :class:`Extraction`.
+
+    The prose of the block being read is ``parts`` (its pieces of text) and
+    ``runs`` (where each piece stands in the source: line, column, end line,
+    end column). Both lists are only ever cleared, never replaced, so that
+    :meth:`walk` can keep them in local variables.
+    """
 
     def __init__(self, path: str, lines: _Lines, base: int, out: Extraction) -> None:
         self.path = path
@@ -170,7 +187,12 @@ class _Walker:
         self.base = base  # byte offset of the parsed text in the file
         self.out = out
         self.sentences = out.records["sentences"]
-        self.containers: list[str] = []  # blockquote | list_item | footnote
+        self.code = out.records["code"]
+        self.html = out.records["html"]
+        # the blocks the events are in (blockquote | list_item | footnote), as
+        # the block of the prose they hold (a footnote's is "paragraph")
+        self.containers: list[str] = []
+        self.block = "paragraph"  # of the prose read now: the innermost container's
         self.quotes = 0
         self.levels: list[int] = []
         self.headings: list[str] = []
@@ -182,36 +204,113 @@ class _Walker:
         self.in_head = False
         self.column = 0
         self.headers: list[str] = []
-        # the prose of the block being read: text pieces and their source runs
         self.parts: list[str] = []
-        self.offsets: list[int] = []
         self.runs: list[_Where] = []
-        self.size = 0
         self.raw: _Raw | None = None
-        self.images = 0
-        self.handlers: dict[str, _Handler] = {
-            "Text": self.on_text,
-            "Code": self.on_code,
-            "Start": self.on_start,
-            "End": self.on_end,
-            "Html": self.on_html,
-            "InlineHtml": self.on_inline_html,
-        }
 
     def walk(self, parser: pyromark.Markdown, text: str) -> None:
-        """Read every event of ``text`` (the file from byte ``base`` on)."""
+        """Read every event of ``text`` (the file from byte ``base`` on).
+
+        Text, code spans and line breaks are by far the most frequent events:
+        they are handled right here, with the state they need in locals.
+        Their source positions come from a cursor on the line of the previous
+        one (``lines.pos``, inlined): the next piece is mostly on that line.
+        """
         base = self.base
-        handlers = self.handlers
+        parts, runs = self.parts, self.runs
+        add_part, add_run = parts.append, runs.append
+        lines = self.lines
+        starts, ends, nexts, wide, tables = (
+            lines.starts,
+            lines.ends,
+            lines.nexts,
+            lines.wide,
+            lines.tables,
+        )
+        # the cursor: a line's index and number, where it starts (and the
+        # offset of its column 0), where its break starts, where the next line
+        # starts, and its column table if it is wide; it starts before line 1
+        index = -1
+        line = line_start = line_origin = line_end = line_next = 0
+        table: list[int] | None = None
+        raw = self.raw
+        images = 0  # how many images the events are inside: their alt text is not prose
         events: Iterator[tuple[Any, Range]] = parser.events_with_range(text)
         for event, span in events:
-            if type(event) is str:
-                if event != "Rule":
-                    self.on_break(span["start"] + base)
+            if type(event) is str:  # SoftBreak, HardBreak or Rule
+                if event == "Rule" or raw is not None or images:
+                    continue
+                value = " "  # a line break is a space, one column wide
+                start = span["start"] + base
+                size = 1
+            elif (value := event.get("Text")) is not None:
+                start = span["start"]
+                if raw is not None:
+                    raw.add(value, start + base)
+                    continue
+                if images:
+                    continue
+                size = span["end"] - start
+                start += base
+            elif (value := event.get("Code")) is not None:
+                if images:
+                    continue
+                start = span["start"] + base
+                size = -1  # a code span
+            else:
+                if (tag := event.get("Start")) is not None:
+                    name = tag if type(tag) is str else next(iter(tag))
+                    if name in _INLINE:
+                        images += name == "Image"
+                        continue
+                    if parts:
+                        self._emit(self.block, "")
+                    if name in _STARTS:
+                        self.on_start(name, tag, span["start"] + base, span["end"] + base)
+                        raw = self.raw
+                elif (tag := event.get("End")) is not None:
+                    name = tag if type(tag) is str else next(iter(tag))
+                    if name in _INLINE:
+                        images -= name == "Image"
+                    elif name == "TableCell":
+                        self._end_cell()
+                    elif raw is not None or name in _ENDS:
+                        self.on_end(name, span["start"] + base)
+                        raw = self.raw
+                    elif parts:
+                        self._emit(self.block, "")
+                elif (value := event.get("Html")) is not None and raw is not None:
+                    raw.add(value, span["start"] + base)
+                elif value is not None or (value := event.get("InlineHtml")) is not None:
+                    start = span["start"] + base
+                    is_break = self.on_inline_html(value, start, span["end"] + base)
+                    if is_break and raw is None and not images:
+                        at_line, at_column = lines.pos(start)
+                        add_part(" ")
+                        add_run((at_line, at_column, at_line, at_column + 1))
                 continue
-            (kind,) = event
-            handler = handlers.get(kind)
-            if handler is not None:
-                handler(event[kind], span["start"] + base, span["end"] + base)
+            # a piece of prose (or a code span) from byte start on: where is it?
+            if not line_start <= start < line_next:  # move the cursor
+                if line_next <= start < nexts[index + 1]:
+                    index += 1
+                else:
+                    index = bisect_right(starts, start) - 1
+                line = index + 1
+                line_start, line_end, line_next = starts[index], ends[index], nexts[index]
+                line_origin = line_start - 1
+                table = (tables.get(index) or lines.table(index)) if index in wide else None
+            if table is None:
+                column = (start if start < line_end else line_end) - line_origin
+            else:
+                column = table[(start if start < line_end else line_end) - line_start] + 1
+            if size < 0:
+                self.on_code(value, start, span["end"] + base, line, column)
+                continue
+            if size == len(value) or size == len(value.encode()):
+                add_run((line, column, line, column + len(value)))
+            else:  # an entity: the text stands for all of its source
+                add_run((line, column, *lines.pos(span["end"] + base)))
+            add_part(value)
 
     def finish(self) -> None:
         """Add the ``documents`` record."""
@@ -223,68 +322,55 @@ class _Walker:
 
     # -- inline events ---------------------------------------------------
 
-    def _piece(self, text: str, line: int, column: int, end_line: int, end_column: int) -> None:
-        """Add ``text``, which stands at ``line``/``column`` up to ``end_line``/``end_column``."""
-        self.offsets.append(self.size)
-        self.runs.append((line, column, end_line, end_column))
-        self.parts.append(text)
-        self.size += len(text)
-
-    def on_text(self, value: str, start: int, end: int) -> None:
-        if self.raw is not None:
-            self.raw.add(value, start)
-        elif not self.images:
-            line, column = self.lines.pos(start)
-            if end - start == len(value) or end - start == len(value.encode()):
-                end_line, end_column = line, column + len(value)
-            else:  # an entity: the text stands for all of its source
-                end_line, end_column = self.lines.pos(end)
-            self._piece(value, line, column, end_line, end_column)
-
-    def on_code(self, value: str, start: int, end: int) -> None:
-        if self.images:
-            return
+    def on_code(self, value: str, start: int, end: int, line: int, column: int) -> None:
+        """A code span, from byte ``start`` (at ``line``/``column``) to byte ``end``."""
         source = self.lines.data[start:end].decode()
         fence = len(source) - len(source.lstrip("`"))
-        line, column = self.lines.pos(start)
-        runs = _align(source[fence : len(source) - fence], value, line, column + fence)
-        for index, (offset, *where) in enumerate(runs):
-            stop = runs[index + 1][0] if index + 1 < len(runs) else len(value)
-            self._piece(value[offset:stop], *where)
-        record = position(self.path, *runs[0][1:3], *runs[-1][3:])
-        record.update(kind="inline", lang="", text=value, heading=self.heading)
-        self.out.add("code", record)
-
-    def on_break(self, start: int) -> None:
-        if self.raw is None and not self.images:
-            line, column = self.lines.pos(start)
-            self._piece(" ", line, column, line, column + 1)
-
-    def on_html(self, value: str, start: int, end: int) -> None:
-        if self.raw is not None:
-            self.raw.add(value, start)
+        inner = source[fence : len(source) - fence]
+        if inner == value or (inner[1:-1] == value and inner[:1] == inner[-1:] == " "):
+            # _align's first case, inlined: the code stands on one line
+            column += fence + (inner != value)
+            end_line, end_column = line, column + len(value)
+            self.parts.append(value)
+            self.runs.append((line, column, line, end_column))
         else:
-            self.on_inline_html(value, start, end)
+            runs = _align(inner, value, line, column + fence)
+            for index, (offset, *where) in enumerate(runs):
+                stop = runs[index + 1][0] if index + 1 < len(runs) else len(value)
+                self.parts.append(value[offset:stop])
+                self.runs.append((where[0], where[1], where[2], where[3]))
+            _, line, column, _, _ = runs[0]
+            _, _, _, end_line, end_column = runs[-1]
+        self.code.append(
+            {
+                "path": self.path,
+                "line": line,
+                "column": column,
+                "end_line": end_line,
+                "end_column": end_column,
+                "kind": "inline",
+                "lang": "",
+                "text": value,
+                "heading": self.heading,
+            }
+        )
 
-    def on_inline_html(self, value: str, start: int, end: int) -> None:
+    def on_inline_html(self, value: str, start: int, end: int) -> bool:
+        """Add an ``html`` record; return whether the tag is a ``<br>``."""
         record = position(self.path, *self.lines.pos(start), *self.lines.pos(end))
         record["text"] = value
-        self.out.add("html", record)
-        if value[:3].lower() == "<br" and value[3:4] in (">", "/", " ", "\t"):
-            self.on_break(start)
+        self.html.append(record)
+        return value[:3].lower() == "<br" and value[3:4] in (">", "/", " ", "\t")
 
     # -- block events ----------------------------------------------------
 
-    def on_start(self, tag: Any, start: int, end: int) -> None:
-        name = tag if type(tag) is str else next(iter(tag))
-        if name in _INLINE:
-            self.images += name == "Image"
-            return
-        self._flush()
+    def on_start(self, name: str, tag: Any, start: int, end: int) -> None:
+        """A block starts (one of ``_STARTS``); the prose before it is emitted already."""
         if name == "Heading":
             self.level = int(tag[name]["level"][1])
         elif name in _CONTAINERS:
             self.containers.append(_CONTAINERS[name])
+            self.block = self.containers[-1]
             self.quotes += name == "BlockQuote"
         elif name in ("TableHead", "TableRow"):
             self.in_head = name == "TableHead"
@@ -298,21 +384,19 @@ class _Walker:
         elif name == "MetadataBlock":
             self._metadata(start, end)
 
-    def on_end(self, tag: Any, start: int, end: int) -> None:
-        name = tag if type(tag) is str else next(iter(tag))
-        if name in _INLINE:
-            self.images -= name == "Image"
-        elif name == "Heading":
+    def on_end(self, name: str, start: int) -> None:
+        """A heading, container or raw block ends (the walk handles other blocks)."""
+        if name == "Heading":
             self._end_heading()
-        elif name == "TableCell":
-            self._end_cell()
         elif self.raw is not None:
             self._end_raw(self.raw, start)
         else:
-            self._flush()
+            if self.parts:
+                self._emit(self.block, "")
             if name in _CONTAINERS:
                 self.quotes -= name == "BlockQuote"
                 self.containers.pop()
+                self.block = self.containers[-1] if self.containers else "paragraph"
 
     def _metadata(self, start: int, end: int) -> None:
         if start != 0:
@@ -330,10 +414,10 @@ class _Walker:
         record = position(self.path, line, column, end_line, end_column)
         record["text"] = raw.text()
         if raw.kind == "html":
-            self.out.add("html", record)
+            self.html.append(record)
         else:
             record.update(kind=raw.kind, lang=raw.lang, heading=self.heading)
-            self.out.add("code", record)
+            self.code.append(record)
 
     def _front_matter(self, raw: _Raw) -> None:
         text = "".join(raw.parts)
@@ -374,43 +458,60 @@ class _Walker:
         self.column += 1
         self._emit("table_cell", header)
 
-    def _flush(self) -> None:
-        """Emit the prose read so far (a paragraph, or a tight list item's text)."""
-        if self.parts:
-            self._emit(_BLOCKS[self.containers[-1]] if self.containers else "paragraph", "")
-
     def _emit(self, block: str, header: str) -> str:
-        """Add the sentences of the prose read so far; return its text and forget it."""
-        text, offsets, runs = "".join(self.parts), self.offsets, self.runs
-        self.parts, self.offsets, self.runs, self.size = [], [], [], 0
-        for start, end in split(text):
-            line_map, end_line, end_column = _source_map(text, offsets, runs, start, end)
-            self.sentences.append(
-                {
-                    "path": self.path,
-                    "line": line_map[0][1],
-                    "column": line_map[0][2],
-                    "end_line": end_line,
-                    "end_column": end_column,
-                    "text": text[start:end],
-                    "block": block,
-                    "heading": self.heading,
-                    "headings": list(self.headings),
-                    "table_header": header,
-                    "in_blockquote": self.quotes > 0,
-                    "_map": line_map,
-                }
-            )
+        """Add the sentences of the prose read so far; return its text and forget it.
+
+        Each sentence's ``_map`` has one ``[text_offset, line, column]`` run
+        per piece of the prose it overlaps.
+        """
+        parts, runs = self.parts, self.runs
+        text = "".join(parts)
+        spans = split(text)
+        if spans:
+            path, heading, headings = self.path, self.heading, self.headings
+            quoted = self.quotes > 0
+            add = self.sentences.append
+            if len(runs) > 1:  # where each piece starts in text, and (last) where text ends
+                offsets = list(accumulate(map(len, parts), initial=0))
+            for start, end in spans:
+                if len(runs) == 1:  # one piece, all on one line
+                    line, origin, end_line, end_column = runs[0]
+                    column = origin + start
+                    line_map = [[0, line, column]]
+                    if end < len(text):  # ends inside the piece
+                        end_line, end_column = line, origin + end
+                else:
+                    line_map, end_line, end_column = _source_map(offsets, runs, start, end)
+                    _, line, column = line_map[0]
+                add(
+                    {
+                        "path": path,
+                        "line": line,
+                        "column": column,
+                        "end_line": end_line,
+                        "end_column": end_column,
+                        "text": text[start:end],
+                        "block": block,
+                        "heading": heading,
+                        "headings": list(headings),
+                        "table_header": header,
+                        "in_blockquote": quoted,
+                        "_map": line_map,
+                    }
+                )
+        parts.clear()
+        runs.clear()
         return text
 
 
 def _source_map(
-    text: str, offsets: list[int], runs: list[_Where], start: int, end: int
+    offsets: list[int], runs: list[_Where], start: int, end: int
 ) -> tuple[list[list[int]], int, int]:
     """The ``_map`` of ``text[start:end]`` and the source end of its last character.
 
     ``runs[i]`` (line, column, end line, end column) is where the piece of
-    ``text`` from ``offsets[i]`` on stands in the source.
+    ``text`` from ``offsets[i]`` on stands in the source; the last offset is
+    the length of ``text``.
     """
     first = bisect_right(offsets, start) - 1
     last = bisect_right(offsets, end - 1, first) - 1
@@ -420,7 +521,7 @@ def _source_map(
         line, column, _, _ = runs[index]
         line_map.append([offsets[index] - start, line, column])
     line, column, end_line, end_column = runs[last]
-    if end < (offsets[last + 1] if last + 1 < len(offsets) else len(text)):
+    if end < offsets[last + 1]:
         return line_map, line, column + end - offsets[last]  # ends inside the piece
     return line_map, end_line, end_column
 
@@ -428,8 +529,13 @@ def _source_map(
 _INLINE = frozenset(
     {"Emphasis", "Strong", "Strikethrough", "Link", "Image", "Superscript", "Subscript"}
 )
-_CONTAINERS = {"BlockQuote": "blockquote", "Item": "list_item", "FootnoteDefinition": "footnote"}
-_BLOCKS = {"blockquote": "blockquote", "list_item": "list_item", "footnote": "paragraph"}
+_CONTAINERS = {"BlockQuote": "blockquote", "Item": "list_item", "FootnoteDefinition": "paragraph"}
+# the blocks whose start or end does more than end the prose before them
+_STARTS = frozenset(
+    {"Heading", *_CONTAINERS, "TableHead", "TableRow", "Table", "CodeBlock", "HtmlBlock"}
+    | {"MetadataBlock"}
+)
+_ENDS = frozenset({"Heading", *_CONTAINERS})
 
 
 def _code_block(kind: Any) -> _Raw:

@@ -30,6 +30,8 @@ Spans are trimmed: they never start or end with whitespace.
 
 from __future__ import annotations
 
+import re
+
 ABBREVIATIONS = frozenset(
     {
         "al",
@@ -67,53 +69,45 @@ _CLOSERS = "\"'\u201d\u2019\u00bb)]}"  # straight and curly quotes, », brackets
 _OPENERS = "\"'\u201c\u2018\u00ab([{"
 _WINDOW = 64  # longest word looked at for an abbreviation
 
+# A candidate boundary: a run of terminators, then closers, then whitespace;
+# group 1 ends where the sentence would end (``\s`` and str.isspace() agree).
+# re scans for a literal first character much faster than for a set, so text
+# whose only terminator is the period (most text) uses the second pattern.
+_RUN = f"[{re.escape(_TERMINATORS)}]*[{re.escape(_CLOSERS)}]*"
+_CANDIDATE = re.compile(f"([{re.escape(_TERMINATORS)}]{_RUN})\\s+")
+_PERIOD_CANDIDATE = re.compile(f"(\\.{_RUN})\\s+")
+
 
 def split(text: str) -> list[tuple[int, int]]:
     """The ``(start, end)`` offsets of the sentences of ``text``, in order."""
-    start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+    stripped = text.strip()
+    if stripped is text:  # nothing to strip (CPython returns text itself)
+        start, end = 0, len(text)
+    else:
+        start = len(text) - len(text.lstrip())
+        end = start + len(stripped)
     inner = text[start : end - 1]
-    if not ("." in inner or "!" in inner or "?" in inner or "\u2026" in inner):
+    if "!" in inner or "?" in inner or "\u2026" in inner:
+        candidates = _CANDIDATE.finditer(text, start, end)
+    elif "." in inner:
+        candidates = _PERIOD_CANDIDATE.finditer(text, start, end)
+    else:
         return [(start, end)] if end > start else []  # one sentence at most
+    # A candidate starts at the first terminator of its run (re goes on after
+    # a candidate, and the later terminators of a run that is none fail too).
+    # text[end - 1] is not whitespace: a candidate has a character after it.
     spans: list[tuple[int, int]] = []
-    resume = first = start
-    for mark in _terminators(inner):
-        mark += first
-        if mark < resume:
-            continue  # inside a run of terminators already looked at
-        stop = _skip(text, _skip(text, mark, end, _TERMINATORS), end, _CLOSERS)
-        after = resume = stop
-        while after < end and text[after].isspace():
-            after += 1
-        if after > stop and _starts_sentence(text[after]) and not _abbreviated(text, mark, after):
-            spans.append((start, stop))
+    for candidate in candidates:
+        after = candidate.end()
+        char = text[after]  # does it start a sentence?
+        if (char.isupper() or char.isdigit() or char in _OPENERS) and not _abbreviated(
+            text, candidate.start(), after
+        ):
+            spans.append((start, candidate.end(1)))
             start = after
     if end > start:
         spans.append((start, end))
     return spans
-
-
-def _terminators(text: str) -> list[int]:
-    """Where ``.``, ``!``, ``?`` and ``…`` stand in ``text``, in order."""
-    found = []
-    for mark in _TERMINATORS:
-        if mark in text:
-            at = text.find(mark)
-            while at >= 0:
-                found.append(at)
-                at = text.find(mark, at + 1)
-    found.sort()
-    return found
-
-
-def _skip(text: str, at: int, end: int, chars: str) -> int:
-    """The first offset from ``at`` on (before ``end``) whose character is not in ``chars``."""
-    while at < end and text[at] in chars:
-        at += 1
-    return at
-
-
-def _starts_sentence(char: str) -> bool:
-    return char.isupper() or char.isdigit() or char in _OPENERS
 
 
 def _abbreviated(text: str, dot: int, after: int) -> bool:

@@ -445,3 +445,25 @@ def test_positions_always_lie_inside_the_file(text: str) -> None:
                 assert 1 <= line <= len(lines) and column >= 1
     for problem in out.problems:
         assert 1 <= problem.line <= len(lines)
+
+
+_PROSE_BITS = st.sampled_from(
+    [
+        *("Word", "word", "é", "naïve", "日本", "😀", "x", "J.", "No.", "v1.2"),
+        *(" ", "  ", "\t", ". ", "! ", "? ", ", ", "\n", "\r\n", "\r", "\n\n", "\r\n\r\n"),
+        *("`code`", "``a ` b``", "`é`", "**", "_", "<br>", "- ", "> ", "# "),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PROSE_BITS, max_size=80).map("".join))
+def test_every_sentence_character_locates_to_itself(text: str) -> None:
+    """The source map across lines, line ending styles and non-ASCII columns."""
+    out = run(text)
+    lines = source_lines(text)
+    for record in out.records["sentences"]:
+        for offset, char in enumerate(record["text"]):
+            if not char.isspace():
+                line, column = locate(record, offset)
+                assert lines[line - 1][column - 1] == char, (record["text"], offset)

@@ -88,3 +88,18 @@ def test_spans_cover_every_visible_character(words: list[str]) -> None:
     text = "".join(words)
     covered = "".join(text[start:end] for start, end in split(text))
     assert "".join(covered.split()) == "".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Really?. Yes.", ["Really?.", "Yes."]),
+        ("Done.) Next. And.", ["Done.)", "Next.", "And."]),
+        ("Wait… Then go! Now? ok. Fine", ["Wait…", "Then go!", "Now? ok.", "Fine"]),
+        ("Odd .?! Case", ["Odd .?!", "Case"]),
+        ("End.\u2028Next", ["End.", "Next"]),
+        ("Stop.\u00a0Go.", ["Stop.", "Go."]),
+    ],
+)
+def test_mixed_terminator_runs_and_unicode_whitespace(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
