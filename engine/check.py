@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import gc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from engine.errors import ErrorGroup, ProofgateError
 from engine.extract.base import Extraction, Problem, SourceFile
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from engine.extract.batch import Keep
     from engine.scope import Scope
 
+P = ParamSpec("P")
+R = TypeVar("R")
 DEFAULT_LEDGER = "proofs.yaml"
 PARSE_ERROR_RATIONALE = "proofgate could not read this file, so no policy could check it."
 PARSE_ERROR_FIX = "Fix the file so that it parses; until then its boundaries are unchecked."
@@ -386,6 +391,28 @@ def _keeper(
     return keep
 
 
+def _without_cycle_collection(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` with Python's cyclic garbage collector paused.
+
+    A check makes millions of small dicts and lists (records, facts) and no
+    cycles; the collector's passes over them cost 10-25% of the CPU time of a
+    large check (docs/performance.md). Reference counting still frees them.
+    """
+
+    @functools.wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
+@_without_cycle_collection
 def _check(
     policies: PolicySet,
     root: Path,
