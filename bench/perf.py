@@ -1,0 +1,501 @@
+"""Benchmark ``proofgate check`` on generated corpora: cold, warm and pre-commit runs.
+
+For each size (copies of the 73-file unit, see bench/corpus.py) a corpus is
+generated and committed (``--git``) in a temporary directory, then checked by
+``proofgate check --root CORPUS --format json`` as a subprocess:
+
+- cold: ``CORPUS/.proofgate_cache`` removed before each run;
+- warm: one untimed priming run (skipped right after cold runs, which prime
+  the cache), then runs with nothing changed;
+- pre-commit: an untimed priming run before each run (unless the previous run
+  left the cache primed), then one sentence is appended to one doc and only
+  that doc is checked
+  (``proofgate check --root CORPUS DOC``); the doc is restored afterwards.
+
+Each run records wall time (perf_counter), CPU time and peak RSS of exactly
+that child (``os.wait4``: its own and its waited-for descendants' CPU, and the
+largest single high-water mark; concurrent worker processes are summed by a
+sampler that reads /proc every 0.25 s), the exit code (0 or 1, anything else
+aborts with its stderr) and the findings. A run is killed above a memory or
+time limit (``--max-rss``, ``--timeout``) or when the machine runs short of
+memory. The Markdown table is followed by the cold-time growth per
+size step, a loud flag when warm or repeated runs report other findings than
+the first cold run, the corpus's expected findings per rule against the cold
+run, and (``--semgrep``) semgrep with bench/semgrep/rules.yml on the same
+corpus.
+
+Usage: python bench/perf.py [--sizes 1,10,100] [--repeat 3] [--semgrep]
+                            [--proofgate CMD] [--cwd DIR] [--modes cold,warm,pre-commit]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import os
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # bench/ is not a package: imported from its own folder
+
+REPO = Path(__file__).resolve().parent.parent
+SEMGREP_RULES = Path(__file__).resolve().parent / "semgrep" / "rules.yml"
+CACHE_DIRECTORY = ".proofgate_cache"
+PRE_COMMIT_DOC = "docs/part-000/ops/runbook.md"
+MODES = ("cold", "warm", "pre-commit")
+
+Finding = tuple[str, str, int, int, str]  # rule, path, line, column, message
+
+
+class BenchError(Exception):
+    pass
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    rss_mib: float
+    code: int
+    findings: list[Finding]
+
+
+@dataclass
+class Result:
+    size: int
+    files: int
+    mode: str
+    runs: list[Run] = field(default_factory=list)
+
+    def walls(self) -> list[float]:
+        return [r.wall for r in self.runs]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls())
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
+
+    @property
+    def rss(self) -> float:
+        return max(r.rss_mib for r in self.runs)
+
+    @property
+    def findings(self) -> int:
+        return len(self.runs[0].findings)
+
+
+@dataclass
+class Limits:
+    """Kill a run whose process tree holds more than ``rss_mib`` or runs longer than
+    ``seconds``: a corpus too large for the checker must not take the machine down."""
+
+    rss_mib: float
+    seconds: float
+    min_available_mib: float = 2048  # ... or when the machine runs short of memory
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of ``pid`` and its descendants (Linux /proc), in KiB."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def _available_mib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return float("inf")
+
+
+def _watch(
+    pid: int, limits: Limits, done: threading.Event, why: list[str], peak: list[float]
+) -> None:
+    started = time.monotonic()
+    while not done.wait(0.25):
+        rss = _tree_rss_kib(pid) / 1024
+        peak[0] = max(peak[0], rss)
+        elapsed = time.monotonic() - started
+        available = _available_mib()
+        if rss > limits.rss_mib or elapsed > limits.seconds or available < limits.min_available_mib:
+            why.append(
+                f"killed after {elapsed:.0f} s at {rss:.0f} MiB with {available:.0f} MiB "
+                f"left on the machine (limits: {limits.rss_mib:.0f} MiB, {limits.seconds:.0f} s, "
+                f"{limits.min_available_mib:.0f} MiB available)"
+            )
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            return
+
+
+def measure(cmd: list[str], cwd: Path, limits: Limits, parse: str = "proofgate") -> Run:
+    """Run ``cmd`` once; its wall time, CPU time, peak RSS, exit code and findings."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        done, why, peak = threading.Event(), list[str](), [0.0]
+        watcher = threading.Thread(
+            target=_watch, args=(proc.pid, limits, done, why, peak), daemon=True
+        )
+        watcher.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        done.set()
+        watcher.join()
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read().decode("utf-8", "replace")
+    if why:
+        raise BenchError(
+            f"{shlex.join(cmd)}: {why[0]}; CPU {usage.ru_utime + usage.ru_stime:.0f} s, "
+            f"peak RSS {usage.ru_maxrss / 1024:.0f} MiB"
+        )
+    if code not in (0, 1):
+        raise BenchError(f"{shlex.join(cmd)} exited {code}:\n{stderr[-4000:]}")
+    try:
+        data = json.loads(stdout)
+    except ValueError as exc:
+        raise BenchError(
+            f"{shlex.join(cmd)}: output is not JSON ({exc}):\n{stderr[-4000:]}"
+        ) from exc
+    if parse == "semgrep":
+        findings: list[Finding] = [
+            (r["check_id"], r["path"], r["start"]["line"], r["start"]["col"], "")
+            for r in data.get("results", [])
+        ]
+        if data.get("errors"):
+            print(f"  semgrep reported {len(data['errors'])} errors", file=sys.stderr)
+    else:
+        findings = [
+            (f["rule"], f["path"], f["line"], f["column"], f["message"]) for f in data["findings"]
+        ]
+    # ru_maxrss (KiB on Linux) is the high-water mark of the child or of one of its
+    # waited-for descendants, not their sum: parallel workers are summed by the sampler.
+    rss = max(usage.ru_maxrss / 1024, peak[0])
+    return Run(wall, usage.ru_utime + usage.ru_stime, rss, code, findings)
+
+
+def _progress(result: Result, run: Run) -> None:
+    print(
+        f"  {result.size:>4}x {result.mode:<10} {run.wall:8.2f} s wall {run.cpu:8.2f} s cpu "
+        f"{run.rss_mib:8.1f} MiB  exit {run.code}  {len(run.findings)} findings",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def bench_proofgate(
+    command: list[str],
+    cwd: Path,
+    root: Path,
+    size: int,
+    files: int,
+    repeat: int,
+    modes: list[str],
+    problems: list[str],
+    limits: Limits,
+    results: list[Result],
+) -> None:
+    """Time the modes at one size, appending each mode's Result to ``results`` as it starts
+    (so a run that is killed leaves the runs before it)."""
+    check = [*command, "check", "--root", str(root), "--format", "json"]
+    cache = root / CACHE_DIRECTORY
+    # A full run with nothing changed since leaves the cache primed: skip the
+    # priming run then (warm right after cold, the first pre-commit after warm).
+    primed = False
+    if "cold" in modes:
+        results.append(result := Result(size, files, "cold"))
+        for _ in range(repeat):
+            shutil.rmtree(cache, ignore_errors=True)
+            result.runs.append(run := measure(check, cwd, limits))
+            _progress(result, run)
+        primed = True
+    if "warm" in modes:
+        if not primed:
+            measure(check, cwd, limits)
+        results.append(result := Result(size, files, "warm"))
+        for _ in range(repeat):
+            result.runs.append(run := measure(check, cwd, limits))
+            _progress(result, run)
+        primed = True
+    if "pre-commit" in modes:
+        reference = results[-1].runs[-1] if primed else None
+        results.append(result := Result(size, files, "pre-commit"))
+        doc = root / PRE_COMMIT_DOC
+        original, stat = doc.read_bytes(), doc.stat()
+        for _ in range(repeat):
+            if reference is None:
+                reference = measure(check, cwd, limits)
+            expected = Counter((f[0], f[1]) for f in reference.findings if f[1] == PRE_COMMIT_DOC)
+            reference = None  # the next repeat primes again
+            expected.update((rule, PRE_COMMIT_DOC) for rule in corpus.APPENDED_VIOLATION.rules)
+            sentence = corpus.APPENDED_VIOLATION.text.format(n=len(result.runs) + 1)
+            try:
+                doc.write_bytes(original + b"\n" + sentence.encode() + b"\n")
+                result.runs.append(run := measure([*check, str(doc)], cwd, limits))
+            finally:
+                doc.write_bytes(original)
+                os.utime(doc, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            _progress(result, run)
+            found = Counter((f[0], f[1]) for f in run.findings)
+            if found != expected:
+                problems.append(
+                    f"{size}x pre-commit run {len(result.runs)}: expected "
+                    f"{sorted(expected.items())} in {PRE_COMMIT_DOC}, found "
+                    f"{sorted(found.items())} (a stale or missing result for the changed file?)"
+                )
+                print(f"!!! {problems[-1]}", file=sys.stderr)
+
+
+def bench_semgrep(root: Path, size: int, files: int, repeat: int, limits: Limits) -> Result:
+    cmd = [
+        "semgrep",
+        "--config",
+        str(SEMGREP_RULES),
+        "--json",
+        "--metrics=off",
+        "--disable-version-check",
+        str(root),
+    ]
+    result = Result(size, files, "semgrep")
+    for _ in range(repeat):
+        result.runs.append(run := measure(cmd, root, limits, parse="semgrep"))
+        _progress(result, run)
+    return result
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| size (files) | mode | median wall s | min | max | median CPU s | peak RSS MiB "
+        "| findings |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.size}x ({r.files}) | {r.mode} | {r.median:.2f} | {min(r.walls()):.2f} "
+            f"| {max(r.walls()):.2f} | {r.cpu:.2f} | {r.rss:.0f} | {r.findings} |"
+        )
+    return "\n".join(lines)
+
+
+def consistency(results: list[Result]) -> list[str]:
+    """Runs of one size (cold repeats, warm) that report other findings than the first cold run."""
+    problems: list[str] = []
+    sizes = sorted({r.size for r in results})
+    for size in sizes:
+        full = [r for r in results if r.size == size and r.mode in ("cold", "warm")]
+        if not full:
+            continue
+        reference = Counter(full[0].runs[0].findings)
+        for result in full:
+            for i, run in enumerate(result.runs):
+                got = Counter(run.findings)
+                if got != reference:
+                    missing = sum((reference - got).values())
+                    extra = sum((got - reference).values())
+                    sample = list((reference - got) or (got - reference))[:3]
+                    problems.append(
+                        f"{size}x {result.mode} run {i + 1}: {len(run.findings)} findings, "
+                        f"{missing} missing and {extra} extra against the first "
+                        f"{full[0].mode} run; e.g. {sample}"
+                    )
+    return problems
+
+
+def expected_vs_found(stats: corpus.Stats, run: Run) -> list[str]:
+    found = Counter(f[0] for f in run.findings)
+    lines = []
+    for rule in sorted(set(found) | set(stats.expected)):
+        if found[rule] != stats.expected[rule]:
+            lines.append(f"    {rule}: expected {stats.expected[rule]}, found {found[rule]}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,10,100", help="copies of the unit (default 1,10,100)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--semgrep", action="store_true", help="also time semgrep, if installed")
+    parser.add_argument(
+        "--proofgate",
+        help="command that runs proofgate (default: the checkout: python -m engine)",
+    )
+    parser.add_argument(
+        "--cwd", type=Path, default=REPO, help="where the command runs (default: this checkout)"
+    )
+    parser.add_argument("--modes", default=",".join(MODES), help="cold,warm,pre-commit")
+    parser.add_argument("--workdir", type=Path, help="keep the corpora here (default: a temp dir)")
+    parser.add_argument("--json", type=Path, help="write every run's numbers to this file")
+    parser.add_argument(
+        "--max-rss",
+        type=float,
+        help="kill a run whose processes hold more MiB (default: 80%% of MemAvailable); "
+        "a run is also killed when less than 2 GiB is left on the machine",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="kill a run after this many seconds"
+    )
+    args = parser.parse_args(argv)
+    limits = Limits(args.max_rss or 0.8 * _available_mib(), args.timeout)
+
+    sizes = sorted({int(s) for s in args.sizes.split(",")})
+    modes = [m for m in args.modes.split(",") if m]
+    if unknown := set(modes) - set(MODES):
+        parser.error(f"unknown modes: {sorted(unknown)}")
+    command = shlex.split(args.proofgate) if args.proofgate else [sys.executable, "-m", "engine"]
+    semgrep = shutil.which("semgrep") if args.semgrep else None
+    if args.semgrep and not semgrep:
+        print("semgrep is not on PATH: skipping the semgrep comparison")
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="proofgate-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(
+        f"proofgate: {shlex.join(command)} (cwd {args.cwd}); corpora in {workdir}; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; a run is killed "
+        f"above {limits.rss_mib:.0f} MiB or {limits.seconds:.0f} s",
+        flush=True,
+    )
+    results: list[Result] = []
+    semgrep_results: list[Result] = []
+    all_stats: dict[int, corpus.Stats] = {}
+    problems: list[str] = []
+    failed = aborted = False
+    try:
+        for size in sizes:
+            root = workdir / f"corpus-{size}"
+            if root.exists():
+                shutil.rmtree(root)
+            stats = corpus.generate(root, size, args.seed)
+            stats.commit = corpus.git_commit(root)
+            all_stats[size] = stats
+            print(f"{size}x: {stats.summary()}", flush=True)
+            mine: list[Result] = []
+            failure: BenchError | None = None
+            try:
+                bench_proofgate(
+                    command,
+                    args.cwd,
+                    root,
+                    size,
+                    stats.files,
+                    args.repeat,
+                    modes,
+                    problems,
+                    limits,
+                    mine,
+                )
+            except BenchError as error:
+                failure = error
+                print(f"\n!!! {size}x: {error}", flush=True)
+            results += [r for r in mine if r.runs]
+            full = [r for r in mine if r.mode in ("cold", "warm") and r.runs]
+            if full:
+                diffs = expected_vs_found(stats, full[0].runs[0])
+                parse_errors = [f for f in full[0].runs[0].findings if f[0] == "parse-error"]
+                if parse_errors:
+                    failed = True
+                    print(f"!!! {size}x: {len(parse_errors)} parse-error findings, e.g.")
+                    for f in parse_errors[:5]:
+                        print(f"    {f[1]}:{f[2]}: {f[4]}")
+                if diffs:
+                    print(f"{size}x: findings per rule differ from the corpus's expectation:")
+                    print("\n".join(diffs))
+            if semgrep:
+                try:
+                    semgrep_results.append(
+                        bench_semgrep(root, size, stats.files, args.repeat, limits)
+                    )
+                except BenchError as error:
+                    failure = failure or error
+                    print(f"\n!!! {size}x: {error}", flush=True)
+            if not args.workdir:
+                shutil.rmtree(root)
+            if failure:
+                raise failure
+    except BenchError:
+        aborted = True
+        print("\nFAILED: any larger sizes were skipped", flush=True)
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print()
+    print(table(results + semgrep_results))
+    print()
+    cold = {r.size: r for r in results if r.mode == "cold"}
+    steps = sorted(cold)
+    for small, large in itertools.pairwise(steps):
+        ratio = cold[large].median / cold[small].median
+        files_ratio = cold[large].files / cold[small].files
+        target = 1.1 * large / small
+        verdict = "ok" if ratio <= target else "SUPERLINEAR"
+        print(
+            f"cold time {large}x/{small}x = {ratio:.2f} (files x{files_ratio:.2f}; "
+            f"linear target <= {target:.1f}): {verdict}; findings "
+            f"{cold[large].findings}/{cold[small].findings} = "
+            f"{cold[large].findings / max(1, cold[small].findings):.2f}"
+        )
+    problems += consistency(results)
+    if problems:
+        failed = True
+        print("!!! FINDINGS DIFFER FROM WHAT THE SAME CORPUS GAVE BEFORE (a cache bug?):")
+        print("\n".join(f"!!!   {p}" for p in problems))
+    elif any(r.mode == "warm" for r in results):
+        print("cold and warm runs report identical findings at every size")
+    for s in semgrep_results:
+        if s.size in cold:
+            print(
+                f"{s.size}x: proofgate cold / semgrep = "
+                f"{cold[s.size].median / s.median:.2f} (semgrep: {s.findings} matches)"
+            )
+    if args.json:
+        payload = {
+            "command": command,
+            "stats": {size: st.as_dict() for size, st in all_stats.items()},
+            "results": [
+                {
+                    "size": r.size,
+                    "files": r.files,
+                    "mode": r.mode,
+                    "runs": [
+                        {"wall": x.wall, "cpu": x.cpu, "rss_mib": x.rss_mib, "code": x.code}
+                        | {"findings": len(x.findings)}
+                        for x in r.runs
+                    ],
+                }
+                for r in results + semgrep_results
+            ],
+        }
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+    return 2 if aborted else 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
