@@ -16,7 +16,7 @@ from engine.evaluate.prescreen import prescreened
 from engine.evaluate.reference import UNDEF, Evaluator, elements
 from engine.evaluate.reference import prefilter as compiled_prefilter
 from engine.finding import Finding
-from engine.model import COLLECTIONS, GLOBALS, list_of, rec
+from engine.model import COLLECTIONS, GLOBALS, rec
 
 # Candidate records per Rego query. regopy's set_input_term grows faster than
 # linearly with the input, one huge input fails ("Maximum statement count
@@ -75,18 +75,9 @@ def build_inputs(
     program: Program, chosen: dict[str, list[Any]], model: InputModel
 ) -> list[dict[str, Any]]:
     """Input documents for Rego, each holding at most CHUNK candidates."""
-    atoms = program.atoms_by_record()
-    base: dict[str, Any] = {
-        "ledger": to_rego(model.ledger, GLOBALS["ledger"], atoms),
-        "collections": {
-            name: to_rego(
-                model.collections.get(name, []), list_of(rec(COLLECTIONS[name].record)), atoms
-            )
-            for name in sorted(program.whole_collections())
-        },
-    }
+    base = base_input(program, model)
     types = {c.key: c.var_types[c.main_var] for c in program.clauses}
-    keep = {c.key: c.main_fields() for c in program.clauses}
+    keep = {c.key: program.main_fields(c) for c in program.clauses}
     # A candidate carries only the facts of its own clause's regexes.
     clause_atoms = {c.key: program.atoms_by_record(c) for c in program.clauses}
     documents: list[dict[str, Any]] = []
@@ -102,6 +93,25 @@ def build_inputs(
             size += 1
     documents.append({**base, "candidates": current})
     return documents
+
+
+def base_input(program: Program, model: InputModel) -> dict[str, Any]:
+    """The part of every input document that is not candidates: the ledger and the
+    whole collections, each record with only the fields and regex facts Rego reads
+    of it (``Program.projections``)."""
+    projections = program.projections()
+    ledger = projections["ledger"]
+    return {
+        "ledger": to_rego(model.ledger, GLOBALS["ledger"], ledger.atoms, ledger.fields),
+        "collections": {
+            name: [
+                to_rego(record, rec(COLLECTIONS[name].record), seen.atoms, seen.fields)
+                for record in model.collections.get(name, [])
+            ]
+            for name, seen in projections.items()
+            if name in COLLECTIONS
+        },
+    }
 
 
 @functools.cache
@@ -168,6 +178,7 @@ def _joined(checked: CheckedClause) -> frozenset[str]:
     clause = checked.clause
     nodes = [n for g in clause.generators[1:] for n in walk(g.source)]
     nodes += walk(clause.where) if clause.where is not None else []
+    nodes += [n for _, expr in checked.rego_placeholders() for n in walk(expr)]
     return frozenset(n.name for n in nodes if isinstance(n, ast.Var) and n.name in COLLECTIONS)
 
 
