@@ -481,7 +481,8 @@ def _check(
         for name, records in extracted.extraction.records.items():
             collections.setdefault(name, []).extend(records)
     model = InputModel(collections, ledger_record)
-    findings = evaluate(policies.program, policies.modules, model, backend)
+    only = scope.reports if scope.reported is not None else None
+    findings = evaluate(policies.program, policies.modules, model, backend, reported=only)
     if policies.rego:
         from engine.evaluate.handwritten import evaluate_files
 

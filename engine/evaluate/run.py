@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,15 +143,23 @@ def evaluate(
     model: InputModel,
     backend: str = "regopy",
     prefilter: bool = True,
+    reported: Callable[[str], bool] | None = None,
 ) -> list[Finding]:
     """Every finding of the program over the model, sorted and de-duplicated.
 
     The candidates of clauses that join the same other collections share input
     documents that hold just those collections: the sentences of most docs
     clauses go without any, so no collection is sent, nor joined, once per chunk
-    of them.
+    of them. With ``reported`` (``check PATHS``), clauses whose findings are
+    located at their candidate only evaluate the candidates in reported files.
     """
     chosen = {c.key: candidates(program, c, model, prefilter) for c in program.clauses}
+    if reported is not None:  # a finding located at a record outside it would be dropped
+        for clause in program.clauses:
+            if clause.at == clause.main_var:
+                chosen[clause.key] = [
+                    r for r in chosen[clause.key] if reported(str(r.get("path", "")))
+                ]
     groups: dict[frozenset[str], list[str]] = {}
     for clause in program.clauses:
         if chosen[clause.key]:
