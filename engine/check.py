@@ -364,24 +364,17 @@ def local_collections(program: Program) -> set[str]:
     return {name for name, ok in local.items() if ok and name not in whole}
 
 
-def _keeper(
-    program: Program, ledger: dict[str, object], scope: Scope, outside_paths: set[str]
-) -> Keep:
+def _keeper(program: Program, ledger: dict[str, object], used: set[str], local: set[str]) -> Keep:
     """Which extracted records the evaluation needs: every record of the collections
-    joined across files, and of the others (local_collections) only the candidates
-    of their clauses, and none from files outside PATHS (``outside_paths``: the
-    local collections when PATHS are given)."""
+    the program reads and joins across files, and of the ``local`` ones
+    (local_collections) only the candidates of their clauses."""
     from engine.evaluate.run import InputModel, candidates
 
-    used = program.collections_used()
-    local = local_collections(program)
     clauses = {name: [c for c in program.clauses if c.main_collection == name] for name in local}
 
     def keep(name: str, records: list[Record]) -> list[Record]:
         if name not in used:
             return []
-        if name in outside_paths:
-            records = [r for r in records if scope.reports(str(r.get("path", "")))]
         if name not in local:
             return records
         model = InputModel({name: records}, ledger)
@@ -433,23 +426,19 @@ def _check(
     ledger_record, ledger_extraction = _load_ledger(
         root, inputs.ledger_file, inputs.ledger_path, today
     )
-    kinds = {
-        kind for name in policies.program.collections_used() for kind in COLLECTIONS[name].kinds
-    }
+    used = policies.program.collections_used()
+    kinds = {kind for name in used for kind in COLLECTIONS[name].kinds}
     if policies.rego:
         from engine.evaluate.handwritten import STRUCTURED_KINDS
 
         kinds |= STRUCTURED_KINDS
     bootstrap = set(ledger_record.get("bootstrap_flakes") or ["flake.nix"])  # type: ignore[call-overload]
     # Kinds whose records matter beyond their own file (see local_collections): with
-    # PATHS, only these are extracted from the files outside them, and they are cached.
+    # PATHS, only these are extracted from the files outside them (evaluate() drops
+    # the local candidates outside PATHS anyway), and they are cached.
     local = local_collections(policies.program)
-    shared = frozenset(
-        kind
-        for name in policies.program.collections_used() - local
-        for kind in COLLECTIONS[name].kinds
-    )
-    outside = local if scope.reported is not None and not policies.rego else set()
+    shared = frozenset(kind for name in used - local for kind in COLLECTIONS[name].kinds)
+    skip_outside = scope.reported is not None and not policies.rego
     structured: list[tuple[str, str, str]] = []
     collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
     for name, records in ledger_extraction.records.items():
@@ -469,12 +458,12 @@ def _check(
             continue
         if kind not in kinds or kind not in EXTRACTORS:
             continue
-        if outside and kind not in shared and not scope.reports(rel):
+        if skip_outside and kind not in shared and not scope.reports(rel):
             continue
         if policies.rego:
             structured.append((rel, kind, text))
         sources.append(SourceFile(rel, text, kind, _bootstraps(rel, bootstrap)))
-    keep = _keeper(policies.program, ledger_record, scope, outside)
+    keep = _keeper(policies.program, ledger_record, used, local)
     for extracted in extract_files(sources, cache, shared, keep, jobs):
         problems.extend(extracted.extraction.problems)
         comments.found += extracted.suppressions
