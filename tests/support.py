@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+from engine.evaluate.reference import Evaluator
+from engine.evaluate.run import InputModel, candidates, make_finding
+from engine.finding import Finding
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,3 +33,15 @@ def within(text: str, line: int, column: int) -> bool:
     """True when a 1-based (line, column) lies inside ``text`` (or just past a line's end)."""
     lines = text.split("\n")
     return 1 <= line <= len(lines) and 1 <= column <= len(lines[line - 1]) + 1
+
+
+def reference_findings(program: Any, model: InputModel) -> set[Finding]:
+    """The findings of the Python reference evaluator, without the prefilter: what
+    the compiled Rego must give on the same model."""
+    evaluator = Evaluator(program, model.collections, model.ledger)
+    found = set()
+    for clause in program.clauses:
+        records = candidates(program, clause, model, prefilter=False)
+        for hit in evaluator.hits(clause, records):
+            found.add(make_finding(program, clause, records[hit["i"]], hit))
+    return found

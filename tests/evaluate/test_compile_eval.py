@@ -10,8 +10,8 @@ import pytest
 from engine.dsl.check import check
 from engine.dsl.compile import compile_program
 from engine.dsl.parser import parse
-from engine.evaluate.reference import Evaluator
-from engine.evaluate.run import Finding, InputModel, candidates, evaluate, make_finding
+from engine.evaluate.run import InputModel, evaluate
+from tests.support import reference_findings
 
 
 def pos(path: str, line: int) -> dict[str, Any]:
@@ -180,17 +180,6 @@ def program_for(name: str) -> Any:
     return program, compile_program(program)
 
 
-def reference(program: Any) -> set[Finding]:
-    """Findings from the Python reference evaluator, without prefilter."""
-    evaluator = Evaluator(program, MODEL.collections, MODEL.ledger)
-    out = set()
-    for clause in program.clauses:
-        records = candidates(program, clause, MODEL, prefilter=False)
-        for hit in evaluator.hits(clause, records):
-            out.add(make_finding(program, clause, records[hit["i"]], hit))
-    return out
-
-
 @pytest.mark.parametrize("name", sorted(CONDITIONS))
 def test_backends_agree_with_reference(name: str) -> None:
     program, modules = program_for(name)
@@ -199,7 +188,7 @@ def test_backends_agree_with_reference(name: str) -> None:
     assert found["regopy"] == found["regorus"]
     unfiltered = evaluate(program, modules, MODEL, prefilter=False)
     assert unfiltered == found["regopy"]
-    assert set(found["regopy"]) == reference(program)
+    assert set(found["regopy"]) == reference_findings(program, MODEL)
     assert found["regopy"]  # every case exercises at least one finding
 
 

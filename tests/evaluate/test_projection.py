@@ -11,16 +11,13 @@ import pytest
 from engine.dsl.check import Program, Projection, check
 from engine.dsl.compile import compile_program
 from engine.dsl.parser import parse
-from engine.evaluate.reference import Evaluator
 from engine.evaluate.run import (
-    Finding,
     InputModel,
     base_input,
     build_inputs,
-    candidates,
     evaluate,
-    make_finding,
 )
+from tests.support import reference_findings
 
 
 def pos(path: str, line: int) -> dict[str, Any]:
@@ -174,16 +171,6 @@ def unprojected(program: Program) -> dict[str, Projection]:
     return {name: Projection(None, program.atoms_by_record()) for name in names}
 
 
-def reference(program: Program) -> set[Finding]:
-    evaluator = Evaluator(program, MODEL.collections, MODEL.ledger)
-    out = set()
-    for clause in program.clauses:
-        records = candidates(program, clause, MODEL, prefilter=False)
-        for hit in evaluator.hits(clause, records):
-            out.add(make_finding(program, clause, records[hit["i"]], hit))
-    return out
-
-
 @pytest.mark.parametrize("name", sorted(CLAUSES))
 def test_projection_keeps_findings(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     program = program_for(name)
@@ -194,7 +181,7 @@ def test_projection_keeps_findings(name: str, monkeypatch: pytest.MonkeyPatch) -
     full = {b: evaluate(program, modules, MODEL, backend=b) for b in ("regopy", "regorus")}
     assert projected["regopy"] == projected["regorus"] == full["regopy"] == full["regorus"]
     if name != "whole-record-message":  # Rego prints the record with its facts
-        assert set(projected["regopy"]) == reference(program)
+        assert set(projected["regopy"]) == reference_findings(program, MODEL)
     assert projected["regopy"]  # every case finds something
 
 

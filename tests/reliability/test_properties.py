@@ -28,8 +28,8 @@ from engine.dsl.format import format_module
 from engine.dsl.parser import parse
 from engine.errors import ProofgateError
 from engine.evaluate import run
-from engine.evaluate.reference import Evaluator
-from engine.evaluate.run import Finding, InputModel, candidates, evaluate, make_finding
+from engine.evaluate.run import InputModel, evaluate
+from tests.support import reference_findings
 
 # --- the AST strategy ------------------------------------------------------------
 # Programs range over sentences and runner classes (with their proofs) and read the
@@ -326,16 +326,6 @@ def test_formatting_round_trips(module: ast.Module) -> None:
     text = format_module(module)
     assert parse(text, module.path) == module
     assert format_module(parse(text, module.path)) == text
-
-
-def reference_findings(program: Any, model: InputModel) -> set[Finding]:
-    evaluator = Evaluator(program, model.collections, model.ledger)
-    found = set()
-    for clause in program.clauses:
-        records = candidates(program, clause, model, prefilter=False)
-        for hit in evaluator.hits(clause, records):
-            found.add(make_finding(program, clause, records[hit["i"]], hit))
-    return found
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
