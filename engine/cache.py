@@ -118,7 +118,7 @@ class Cache:
     def put(self, kind: str, entry: str, value: Any) -> None:
         """Store ``value`` (pickled now, so later changes to it are not kept)."""
         if self._db is not None:
-            self._pending.append((kind, entry, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+            self.put_pickled(kind, entry, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
 
     def put_pickled(self, kind: str, entry: str, blob: bytes) -> None:
         """Store a value pickled already (by a worker process)."""
