@@ -8,6 +8,19 @@ regex match (``o``). Regex tests read facts Python computed
 (``record._m.rN``); ``or``, ``not`` of compound conditions and ``some`` become
 helper functions so that their variables stay local. The output only uses
 constructs that behave the same on regopy and regorus.
+
+regopy neither indexes nor plans, so two shapes are compiled for its cost:
+
+- A join, ``some x in C { x.f == e ... }`` (or a generator ``x in C`` with
+  ``x.f == e`` in the clause's ``where``) where ``f`` is a string field and
+  ``e`` does not read ``x``, looks ``e`` up in an index Python builds from the
+  input (``input.index.C.f``: value -> positions in ``C``) instead of scanning
+  ``C`` for every binding of the outer variables. The equality stays in the
+  body, so the result is the same as the scan's.
+- A helper that reads no variable of its caller would be evaluated by regopy in
+  every query, candidates or not; it takes the clause's candidates as its
+  argument instead, which makes it evaluated only when the clause has
+  candidates in the query, and once per query.
 """
 
 from __future__ import annotations
@@ -20,7 +33,7 @@ from dataclasses import dataclass, field
 
 from engine.dsl import ast
 from engine.dsl.check import FACTS, CheckedClause, Program, conjuncts, walk
-from engine.model import COLLECTIONS, GLOBALS
+from engine.model import COLLECTIONS, GLOBALS, RECORD_TYPES, STR
 
 ROOT_PACKAGE = "proofgate"
 
@@ -50,6 +63,8 @@ class RegoModule:
     package: str
     text: str
     entrypoints: dict[str, str] = field(default_factory=dict)  # clause key -> rule ref
+    # (collection, field) pairs the module looks up in ``input.index`` (see above)
+    indexes: frozenset[tuple[str, str]] = frozenset()
 
 
 class _PolicyCompiler:
@@ -66,6 +81,8 @@ class _PolicyCompiler:
         self.helpers: list[str] = []
         self.counter = counter
         self.anchor: ast.Matches | None = None
+        self.indexes: set[tuple[str, str]] = set()
+        self.clause_key = ""
 
     # --- names ---------------------------------------------------------------
 
@@ -168,20 +185,60 @@ class _PolicyCompiler:
         """A helper function for a condition whose variables must stay local."""
         free = sorted(_free_vars(expr) & bound)
         name = self.fresh("cond")
-        params = ", ".join(self.var(v) for v in free)
+        params = args = ", ".join(self.var(v) for v in free)
+        if not free:  # evaluated only where, and once per query when, the clause has candidates
+            params, args = "pg_c", f"input.candidates[{json.dumps(self.clause_key)}]"
         bodies: list[list[str]]
         if isinstance(expr, ast.Or):
             bodies = [self.statements(item, set(bound), binds=True) for item in expr.items]
         elif isinstance(expr, ast.Quantified) and expr.kind == "some":
             inner = set(bound) | {expr.var}
-            head = f"some {self.var(expr.var)} in {self.value(expr.source)}"
-            bodies = [[head, *self.statements(expr.body, inner, binds=True)]]
+            head = self.generator(expr.var, expr.source, conjuncts(expr.body), bound)
+            bodies = [[*head, *self.statements(expr.body, inner, binds=True)]]
         else:
             bodies = [self.statements(expr, set(bound), binds=True)]
         for body in bodies:
             lines = "".join(f"\t{line}\n" for line in body)
             self.helpers.append(f"{name}({params}) if {{\n{lines}}}\n")
-        return f"{name}({params})"
+        return f"{name}({args})"
+
+    def generator(
+        self, var: str, source: ast.Expr, conditions: tuple[ast.Expr, ...], bound: set[str]
+    ) -> list[str]:
+        """``some var in source``, as an index lookup when ``conditions`` (which hold
+        for every binding) equate a string field of a collection's records with a
+        value that only reads ``bound`` variables."""
+        name = source.name if isinstance(source, ast.Var) else ""
+        if name not in COLLECTIONS or name in self.scope:
+            return [f"some {self.var(var)} in {self.value(source)}"]
+        fields = RECORD_TYPES[COLLECTIONS[name].record].fields
+        keys: list[tuple[str, ast.Expr]] = []
+        for item in conditions:
+            if not (isinstance(item, ast.Compare) and item.op == "=="):
+                continue
+            for side, other in ((item.left, item.right), (item.right, item.left)):
+                reads = {n.name for n in walk(other) if isinstance(n, ast.Var)}
+                if (
+                    isinstance(side, ast.Field)
+                    and isinstance(side.base, ast.Var)
+                    and side.base.name == var
+                    and fields.get(side.name) == STR
+                    and var not in reads
+                    and reads <= bound | set(GLOBALS) | set(COLLECTIONS)
+                ):
+                    keys.append((side.name, other))
+        if not keys:
+            return [f"some {self.var(var)} in {self.value(source)}"]
+        # A join (a value from the outer variables) before a constant: it is what
+        # makes a scan per outer binding.
+        key, value = min(keys, key=lambda pair: isinstance(pair[1], ast.Literal))
+        self.indexes.add((name, key))
+        position = self.fresh("k")
+        lookup = self.key(self.key("input.index", name), key)
+        return [
+            f"some {position} in {lookup}[{self.value(value)}]",
+            f"{self.var(var)} := input.collections.{name}[{position}]",
+        ]
 
     def simple(self, expr: ast.Expr) -> bool:
         """True when a condition compiles to one Rego expression that ``not`` can prefix."""
@@ -200,6 +257,7 @@ class _PolicyCompiler:
         self.scope: set[str] = set()
         self.matched: dict[int, str] = {}
         self.anchor = checked.anchor
+        self.clause_key = checked.key
         index = "pg_i"
         main = checked.main_var
         body = [
@@ -208,11 +266,12 @@ class _PolicyCompiler:
         ]
         bound = {main}
         self.scope.add(main)
+        where = conjuncts(clause.where)
         for generator in clause.generators[1:]:
-            body.append(f"some {self.var(generator.var)} in {self.value(generator.source)}")
+            body += self.generator(generator.var, generator.source, where, bound)
             bound.add(generator.var)
             self.scope.add(generator.var)
-        for item in conjuncts(clause.where):
+        for item in where:
             body.extend(self.statements(item, bound, binds=True))
         values = ", ".join(
             f"{json.dumps(text)}: {self.value(expr)}" for text, expr in checked.rego_placeholders()
@@ -246,7 +305,8 @@ class _PolicyCompiler:
         text = "\n".join(header) + "\n".join([*rules, *self.helpers])
         package = package_name(self.policy.id)
         entrypoints = {c.key: f"data.{package}.{rule_name(c)}" for c in self.clauses}
-        return RegoModule(self.policy.id, span.path, package, text, entrypoints)
+        indexes = frozenset(self.indexes)
+        return RegoModule(self.policy.id, span.path, package, text, entrypoints, indexes)
 
 
 def _comment(text: str) -> str:

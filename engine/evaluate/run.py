@@ -73,10 +73,13 @@ def _selected(paths: tuple[str, ...], exclude: tuple[str, ...], record: Any) -> 
 
 
 def build_inputs(
-    program: Program, chosen: dict[str, list[Any]], model: InputModel
+    program: Program,
+    chosen: dict[str, list[Any]],
+    model: InputModel,
+    indexes: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[dict[str, Any]]:
     """Input documents for Rego, each holding at most CHUNK candidates."""
-    base = base_input(program, model)
+    base = base_input(program, model, indexes)
     types = {c.key: c.var_types[c.main_var] for c in program.clauses}
     keep = {c.key: program.main_fields(c) for c in program.clauses}
     # A candidate carries only the facts of its own clause's regexes.
@@ -96,13 +99,24 @@ def build_inputs(
     return documents
 
 
-def base_input(program: Program, model: InputModel) -> dict[str, Any]:
-    """The part of every input document that is not candidates: the ledger and the
+def base_input(
+    program: Program, model: InputModel, indexes: frozenset[tuple[str, str]] = frozenset()
+) -> dict[str, Any]:
+    """The part of every input document that is not candidates: the ledger, the
     whole collections, each record with only the fields and regex facts Rego reads
-    of it (``Program.projections``)."""
+    of it (``Program.projections``), and the ``indexes`` of collections by a field
+    that joins look up (``engine.dsl.compile``)."""
     projections = program.projections()
     ledger = projections["ledger"]
+    index: dict[str, dict[str, dict[str, list[int]]]] = {}
+    for name, key in sorted(indexes):
+        positions: dict[str, list[int]] = index.setdefault(name, {}).setdefault(key, {})
+        for position, record in enumerate(model.collections.get(name, [])):
+            value = record.get(key)
+            if isinstance(value, str):
+                positions.setdefault(value, []).append(position)
     return {
+        "index": index,
         "ledger": to_rego(model.ledger, GLOBALS["ledger"], ledger.atoms, ledger.fields),
         "collections": {
             name: [
@@ -165,9 +179,11 @@ def evaluate(
         if chosen[clause.key]:
             groups.setdefault(_joined(clause), []).append(clause.key)
     documents: list[dict[str, Any]] = []
+    indexes = frozenset(pair for module in modules for pair in module.indexes)
     for joined, keys in sorted(groups.items(), key=lambda item: sorted(item[0])):
         part = InputModel({n: r for n, r in model.collections.items() if n in joined}, model.ledger)
-        documents += build_inputs(program, {key: chosen[key] for key in keys}, part)
+        used = frozenset(pair for pair in indexes if pair[0] in joined)
+        documents += build_inputs(program, {key: chosen[key] for key in keys}, part, used)
     by_key = {c.key: c for c in program.clauses}
     findings: set[Finding] = set()
     offsets: dict[str, int] = dict.fromkeys(chosen, 0)
