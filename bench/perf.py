@@ -4,7 +4,10 @@ For each size (copies of the 73-file unit, see bench/corpus.py) a corpus is
 generated and committed (``--git``) in a temporary directory, then checked by
 ``proofgate check --root CORPUS --format json`` as a subprocess:
 
-- cold: ``CORPUS/.proofgate_cache`` removed before each run;
+- cold: ``CORPUS/.proofgate_cache`` and the user's cache (the compiled pack;
+  the bench points ``XDG_CACHE_HOME`` at its own folder) removed before each run;
+- first-run: only ``CORPUS/.proofgate_cache`` removed: a repo's first check on a
+  machine where proofgate ran before (a fresh clone, a new worktree);
 - warm: one untimed priming run (skipped right after cold runs, which prime
   the cache), then runs with nothing changed;
 - pre-commit: an untimed priming run before each run (unless the previous run
@@ -25,7 +28,8 @@ run, and (``--semgrep``) semgrep with bench/semgrep/rules.yml on the same
 corpus.
 
 Usage: python bench/perf.py [--sizes 1,10,100] [--repeat 3] [--semgrep]
-                            [--proofgate CMD] [--cwd DIR] [--modes cold,warm,pre-commit]
+                            [--proofgate CMD] [--cwd DIR]
+                            [--modes cold,first-run,warm,pre-commit]
 """
 
 from __future__ import annotations
@@ -55,7 +59,8 @@ REPO = Path(__file__).resolve().parent.parent
 SEMGREP_RULES = Path(__file__).resolve().parent / "semgrep" / "rules.yml"
 CACHE_DIRECTORY = ".proofgate_cache"
 PRE_COMMIT_DOC = "docs/part-000/ops/runbook.md"
-MODES = ("cold", "warm", "pre-commit")
+MODES = ("cold", "first-run", "warm", "pre-commit")
+USER_CACHE = "user-cache"  # XDG_CACHE_HOME of the runs, in the work directory
 
 Finding = tuple[str, str, int, int, str]  # rule, path, line, column, message
 
@@ -226,11 +231,22 @@ def bench_proofgate(
     (so a run that is killed leaves the runs before it)."""
     check = [*command, "check", "--root", str(root), "--format", "json"]
     cache = root / CACHE_DIRECTORY
+    user_cache = Path(os.environ["XDG_CACHE_HOME"], "proofgate")
     # A full run with nothing changed since leaves the cache primed: skip the
     # priming run then (warm right after cold, the first pre-commit after warm).
     primed = False
     if "cold" in modes:
         results.append(result := Result(size, files, "cold"))
+        for _ in range(repeat):
+            shutil.rmtree(cache, ignore_errors=True)
+            shutil.rmtree(user_cache, ignore_errors=True)
+            result.runs.append(run := measure(check, cwd, limits))
+            _progress(result, run)
+        primed = True
+    if "first-run" in modes:
+        if not primed:
+            measure(check, cwd, limits)  # fills the user's cache
+        results.append(result := Result(size, files, "first-run"))
         for _ in range(repeat):
             shutil.rmtree(cache, ignore_errors=True)
             result.runs.append(run := measure(check, cwd, limits))
@@ -309,7 +325,7 @@ def consistency(results: list[Result]) -> list[str]:
     problems: list[str] = []
     sizes = sorted({r.size for r in results})
     for size in sizes:
-        full = [r for r in results if r.size == size and r.mode in ("cold", "warm")]
+        full = [r for r in results if r.size == size and r.mode in ("cold", "first-run", "warm")]
         if not full:
             continue
         reference = Counter(full[0].runs[0].findings)
@@ -350,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cwd", type=Path, default=REPO, help="where the command runs (default: this checkout)"
     )
-    parser.add_argument("--modes", default=",".join(MODES), help="cold,warm,pre-commit")
+    parser.add_argument("--modes", default=",".join(MODES), help=",".join(MODES))
     parser.add_argument("--workdir", type=Path, help="keep the corpora here (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="write every run's numbers to this file")
     parser.add_argument(
@@ -376,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="proofgate-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    os.environ["XDG_CACHE_HOME"] = str(workdir.resolve() / USER_CACHE)  # never the user's own
     print(
         f"proofgate: {shlex.join(command)} (cwd {args.cwd}); corpora in {workdir}; "
         f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; a run is killed "
@@ -415,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
                 failure = error
                 print(f"\n!!! {size}x: {error}", flush=True)
             results += [r for r in mine if r.runs]
-            full = [r for r in mine if r.mode in ("cold", "warm") and r.runs]
+            full = [r for r in mine if r.mode in ("cold", "first-run", "warm") and r.runs]
             if full:
                 diffs = expected_vs_found(stats, full[0].runs[0])
                 parse_errors = [f for f in full[0].runs[0].findings if f[0] == "parse-error"]

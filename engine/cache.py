@@ -1,8 +1,10 @@
-"""The content-addressed cache in ``<repo>/.proofgate_cache/``.
+"""The content-addressed caches: ``<repo>/.proofgate_cache/`` and, for what does
+not depend on a repo, ``$XDG_CACHE_HOME/proofgate/`` (``~/.cache/proofgate/``).
 
 Three kinds of entry, each keyed by a hash of everything its value depends on:
 
-- ``pack``: the parsed, checked and compiled policies, keyed by the policy
+- ``pack`` (in the user's cache, shared by every repo): the parsed, checked and
+  compiled policies and regopy's compiled bundle of them, keyed by the policy
   files' paths and contents;
 - ``extract``: one file's extracted records, keyed by its path, kind and
   content;
@@ -15,7 +17,7 @@ an upgrade or an edit of proofgate never meets entries of another version.
 An entry is only ever found again for identical inputs, so the cache cannot
 make findings stale; it is an SQLite database (one file, safe when hooks run
 at the same time). Any problem with it (a read-only repo, a corrupt file)
-turns it off for the run; it never fails a check. ``--no-cache`` bypasses it.
+turns it off for the run; it never fails a check. ``--no-cache`` bypasses both.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ class Cache:
         self._pending: list[tuple[str, str, bytes]] = []
         self._used: list[tuple[str, str]] = []
         if directory is not None:
-            self._db = _open(directory)
+            self._db = _open(directory, ignored=directory.name == DIRECTORY)
 
     @property
     def enabled(self) -> bool:
@@ -150,17 +152,17 @@ class Cache:
             db.close()
 
 
-def _open(directory: Path) -> Any:
-    """The database in ``directory`` (created with a .gitignore), or None.
+def _open(directory: Path, ignored: bool) -> Any:
+    """The database in ``directory`` (created, with a .gitignore when ``ignored``), or None.
 
     A file that is not a database (truncated, overwritten) is replaced.
     """
     import sqlite3
 
     try:
-        directory.mkdir(exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True)
         ignore = directory / ".gitignore"
-        if not ignore.exists():
+        if ignored and not ignore.exists():
             ignore.write_text("# Created by proofgate: its cache, never committed.\n*\n")
     except OSError:
         return None
@@ -190,3 +192,10 @@ def _open(directory: Path) -> Any:
 def open_cache(root: Path, enabled: bool = True) -> Cache:
     """The cache of the repo at ``root`` (disabled when ``enabled`` is false)."""
     return Cache(root / DIRECTORY if enabled else None)
+
+
+def open_user_cache(enabled: bool = True) -> Cache:
+    """The user's cache, for entries that hold nothing of a repo (disabled when
+    ``enabled`` is false)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Cache(Path(base, "proofgate") if enabled else None)

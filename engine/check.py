@@ -44,6 +44,7 @@ class PolicySet:
     modules: list[RegoModule]
     sources: dict[str, str]
     rego: dict[str, str] = field(default_factory=dict)  # hand-written modules
+    bundle: bytes | None = None  # regopy's compiled modules (engine.evaluate.run.regopy_bundle)
 
 
 @dataclass
@@ -139,7 +140,8 @@ def load_policies(dirs: list[Path], cache: Cache | None = None) -> PolicySet:
 
 
 def compile_pack(pack: PackSources, cache: Cache | None = None) -> PolicySet:
-    """The checked and compiled pack; one already in ``cache`` is taken from there."""
+    """The checked and compiled pack; one already in ``cache`` is taken from there
+    (one put there carries regopy's bundle too)."""
     entry = ""
     if cache is not None and cache.enabled:
         from engine.cache import key
@@ -150,6 +152,9 @@ def compile_pack(pack: PackSources, cache: Cache | None = None) -> PolicySet:
             return found
     policy_set = _compile_pack(pack.policies, pack.rego)
     if cache is not None and entry:
+        from engine.evaluate.run import regopy_bundle
+
+        policy_set.bundle = regopy_bundle(policy_set.modules)
         cache.put("pack", entry, policy_set)
     return policy_set
 
@@ -310,8 +315,8 @@ def check_repo(
 ) -> CheckResult:
     """:func:`run_check` as the command line runs it: the pack configured by
     ``config``, and the result taken from ``cache`` when nothing it depends on
-    changed (see :mod:`engine.cache`)."""
-    from engine.cache import key
+    changed (the compiled pack from the user's cache; see :mod:`engine.cache`)."""
+    from engine.cache import key, open_user_cache
     from engine.config import configure
 
     inputs = read_repo(root, targets, ledger, config)
@@ -340,7 +345,11 @@ def check_repo(
         found = cache.get("result", entry)
         if isinstance(found, CheckResult):
             return dataclasses.replace(found, root=root)
-    policies = configure(compile_pack(pack, cache), config)
+    packs = open_user_cache(cache.enabled)
+    try:
+        policies = configure(compile_pack(pack, packs), config)
+    finally:
+        packs.close()
     result = _check(policies, root, inputs, today, backend, config, cache, jobs)
     if entry:
         cache.put("result", entry, dataclasses.replace(result, root=None))
@@ -471,7 +480,9 @@ def _check(
             collections.setdefault(name, []).extend(records)
     model = InputModel(collections, ledger_record)
     only = scope.reports if scope.reported is not None else None
-    findings = evaluate(policies.program, policies.modules, model, backend, reported=only)
+    findings = evaluate(
+        policies.program, policies.modules, model, backend, reported=only, bundle=policies.bundle
+    )
     if policies.rego:
         from engine.evaluate.handwritten import evaluate_files
 

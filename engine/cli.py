@@ -141,8 +141,8 @@ def _run_options(command: F) -> F:
         "--no-cache",
         is_flag=True,
         envvar="PROOFGATE_NO_CACHE",
-        help=f"Neither read nor write the cache in {CACHE_DIRECTORY}/ at the repo root "
-        "(also: PROOFGATE_NO_CACHE=1).",
+        help=f"Neither read nor write the caches: {CACHE_DIRECTORY}/ at the repo root and "
+        "the compiled pack in ~/.cache/proofgate/ (also: PROOFGATE_NO_CACHE=1).",
     )(command)
     command = click.option(
         "--backend", type=click.Choice(["regopy", "regorus"]), default="regopy", show_default=True

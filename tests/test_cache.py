@@ -203,3 +203,29 @@ def test_entries_round_trip_and_unused_ones_expire(tmp_path: Path) -> None:
 def test_the_fingerprint_names_proofgates_own_files() -> None:
     assert len(fingerprint()) == 32
     assert fingerprint() == fingerprint()
+
+
+def test_the_compiled_pack_is_shared_through_the_users_cache(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repo's first run takes the pack (and regopy's bundle of it) that a run in
+    another repo compiled; nothing of it lands in the repo's own cache."""
+    user = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(user))
+    other = tmp_path / "other"
+    shutil.copytree(repo, other)
+    cold = check(other)
+    with sqlite3.connect(user / "proofgate" / "cache.sqlite3") as db:
+        assert db.execute("SELECT kind FROM entries").fetchall() == [("pack",)]
+    assert not (user / "proofgate" / ".gitignore").exists()
+    with sqlite3.connect(other / DIRECTORY / "cache.sqlite3") as db:
+        assert ("pack",) not in db.execute("SELECT kind FROM entries").fetchall()
+
+    def no_compiling(*args: object) -> object:
+        raise AssertionError("compiled the pack again")
+
+    monkeypatch.setattr(engine.check, "_compile_pack", no_compiling)
+    built: list[object] = []
+    monkeypatch.setattr("regopy.Interpreter.build", lambda *a: built.append(a))
+    assert check(repo) == cold
+    assert not built  # the bundle came from the cache too

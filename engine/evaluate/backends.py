@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 from typing import Any, Protocol
 
 from engine.errors import ErrorGroup, ProofgateError
@@ -18,8 +19,9 @@ from engine.errors import ErrorGroup, ProofgateError
 class Backend(Protocol):
     name: str
 
-    def load(self, modules: dict[str, str], query_rule: str) -> None:
-        """Compile the modules (name -> Rego text) once; ``query_rule`` is what query() reads."""
+    def load(self, modules: dict[str, str], query_rule: str, bundle: bytes | None = None) -> None:
+        """Compile the modules (name -> Rego text) once; ``query_rule`` is what query() reads.
+        ``bundle`` is what :meth:`RegopyBackend.save` returned for the same modules and rule."""
 
     def query(self, document: Any) -> Any:
         """Evaluate ``query_rule`` against an input document (a JSON value, or its text)."""
@@ -39,7 +41,16 @@ class RegopyBackend:
         self.interpreter.log_level = regopy.LogLevel.NONE
         self.bundle: Any = None
 
-    def load(self, modules: dict[str, str], query_rule: str) -> None:
+    def load(self, modules: dict[str, str], query_rule: str, bundle: bytes | None = None) -> None:
+        if bundle is not None:
+            import tempfile
+
+            with tempfile.NamedTemporaryFile(prefix="proofgate-", suffix=".bundle") as file:
+                file.write(bundle)
+                file.flush()
+                binary = self._regopy.BundleFormat.Binary
+                self.bundle = self.interpreter.load_bundle(file.name, binary)
+            return
         for name, text in modules.items():
             try:
                 self.interpreter.add_module(name, text)
@@ -49,6 +60,15 @@ class RegopyBackend:
             self.bundle = self.interpreter.build(f"pg_result := {query_rule}")
         except self._regopy.RegoError as exc:
             raise _compile_error(_regopy_errors(str(exc), modules), modules, "") from None
+
+    def save(self) -> bytes:
+        """The loaded modules, compiled: ``load(..., bundle=)`` takes them back in
+        milliseconds, where compiling the shipped pack takes about 0.2 s."""
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(prefix="proofgate-", suffix=".bundle") as file:
+            self.interpreter.save_bundle(file.name, self.bundle, self._regopy.BundleFormat.Binary)
+            return Path(file.name).read_bytes()
 
     def query(self, document: Any) -> Any:
         # A value goes in as regopy's Input, built node by node: several times
@@ -101,7 +121,7 @@ class RegorusBackend:
         self.engine = regorus.Engine()
         self.rule = ""
 
-    def load(self, modules: dict[str, str], query_rule: str) -> None:
+    def load(self, modules: dict[str, str], query_rule: str, bundle: bytes | None = None) -> None:
         self.modules = modules
         for name, text in modules.items():
             try:

@@ -11,7 +11,7 @@ from typing import Any
 from engine.dsl import ast
 from engine.dsl.check import CheckedClause, Program, placeholders, walk
 from engine.dsl.compile import RegoModule, aggregate_module
-from engine.evaluate.backends import Backend, make_backend
+from engine.evaluate.backends import Backend, RegopyBackend, make_backend
 from engine.evaluate.facts import to_rego
 from engine.evaluate.prescreen import prescreened
 from engine.evaluate.reference import UNDEF, Evaluator, elements
@@ -129,21 +129,40 @@ def base_input(
     }
 
 
+QUERY = "data.proofgate.hits"
+
+
 @functools.cache
-def _loaded_backend(backend_name: str, texts: tuple[tuple[str, str], ...]) -> Backend:
+def _loaded_backend(
+    backend_name: str, texts: tuple[tuple[str, str], ...], bundle: bytes | None = None
+) -> Backend:
     """One compiled backend per engine and set of modules, reused across queries
     (``proofgate test`` checks many cases with one pack)."""
     backend = make_backend(backend_name)
-    backend.load(dict(texts), "data.proofgate.hits")
+    backend.load(dict(texts), QUERY, bundle if backend_name == "regopy" else None)
     return backend
 
 
-def query_hits(
-    modules: list[RegoModule], documents: list[dict[str, Any]], backend_name: str
-) -> list[dict[str, list[Any]]]:
+def _texts(modules: list[RegoModule]) -> tuple[tuple[str, str], ...]:
     texts = {f"{m.policy_id}.rego": m.text for m in modules}
     texts["proofgate.rego"] = aggregate_module(modules)
-    backend = _loaded_backend(backend_name, tuple(sorted(texts.items())))
+    return tuple(sorted(texts.items()))
+
+
+def regopy_bundle(modules: list[RegoModule]) -> bytes:
+    """regopy's compiled bundle of the modules, for ``evaluate(bundle=)``."""
+    backend = _loaded_backend("regopy", _texts(modules))
+    assert isinstance(backend, RegopyBackend)
+    return backend.save()
+
+
+def query_hits(
+    modules: list[RegoModule],
+    documents: list[dict[str, Any]],
+    backend_name: str,
+    bundle: bytes | None = None,
+) -> list[dict[str, list[Any]]]:
+    backend = _loaded_backend(backend_name, _texts(modules), bundle)
     results = []
     for document in documents:
         result = backend.query(document)
@@ -158,6 +177,7 @@ def evaluate(
     backend: str = "regopy",
     prefilter: bool = True,
     reported: Callable[[str], bool] | None = None,
+    bundle: bytes | None = None,
 ) -> list[Finding]:
     """Every finding of the program over the model, sorted and de-duplicated.
 
@@ -166,6 +186,7 @@ def evaluate(
     clauses go without any, so no collection is sent, nor joined, once per chunk
     of them. With ``reported`` (``check PATHS``), clauses whose findings are
     located at their candidate only evaluate the candidates in reported files.
+    ``bundle`` (:func:`regopy_bundle` of ``modules``) saves regopy compiling them.
     """
     chosen = {c.key: candidates(program, c, model, prefilter) for c in program.clauses}
     if reported is not None:  # a finding located at a record outside it would be dropped
@@ -187,7 +208,8 @@ def evaluate(
     by_key = {c.key: c for c in program.clauses}
     findings: set[Finding] = set()
     offsets: dict[str, int] = dict.fromkeys(chosen, 0)
-    for document, result in zip(documents, query_hits(modules, documents, backend), strict=True):
+    results = query_hits(modules, documents, backend, bundle)
+    for document, result in zip(documents, results, strict=True):
         for key, hits in result.items():
             checked = by_key[key]
             start = offsets[key]
