@@ -1,13 +1,16 @@
 """The content-addressed caches: ``<repo>/.proofgate_cache/`` and, for what does
 not depend on a repo, ``$XDG_CACHE_HOME/proofgate/`` (``~/.cache/proofgate/``).
 
-Three kinds of entry, each keyed by a hash of everything its value depends on:
+Four kinds of entry, each keyed by a hash of everything its value depends on:
 
 - ``pack`` (in the user's cache, shared by every repo): the parsed, checked and
   compiled policies and regopy's compiled bundle of them, keyed by the policy
   files' paths and contents;
 - ``extract``: one file's extracted records, keyed by its path, kind and
   content;
+- ``ledger``: the loaded proof ledger, keyed by its path and text, the date and
+  the repo root, and used only while each evidence path it names exists (or
+  not) as it did;
 - ``result``: a whole check's result, keyed by the pack, the configuration,
   the options, and the path and content of every file the check reads.
 

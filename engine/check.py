@@ -211,14 +211,29 @@ def load_ledger_model(
 
 
 def _load_ledger(
-    root: Path, path: Path | None, rel: str | None, now: dt.date
+    root: Path, path: Path | None, rel: str | None, now: dt.date, cache: Cache | None = None
 ) -> tuple[dict[str, object], Extraction]:
-    from engine.extract.ledger import absent_ledger, load_ledger
-
+    """The ledger's global and collections (from ``cache`` when its text, the date
+    and the repo's answer to each evidence path are those of a stored load)."""
     if path is None or rel is None:
+        from engine.extract.ledger import absent_ledger
+
         return absent_ledger(), Extraction()
     text = read_policy_file(path)
+    entry = ""
+    if cache is not None and cache.enabled:
+        from engine.cache import key
+        from engine.extract.evidence import same_evidence
+
+        entry = key("ledger", rel, text, now.isoformat(), str(root))
+        found = cache.get("ledger", entry)
+        if isinstance(found, tuple) and same_evidence(found, root):
+            return found
+    from engine.extract.ledger import load_ledger
+
     record, extraction = load_ledger(rel, text, root, now)
+    if cache is not None and entry and not extraction.problems:
+        cache.put("ledger", entry, (record, extraction))
     if extraction.problems:
         raise ErrorGroup(
             [
@@ -257,9 +272,17 @@ class RepoInputs:
     notes: list[str] = field(default_factory=list)
 
 
-def read_repo(root: Path, targets: list[str], ledger: str | None, settings: Config) -> RepoInputs:
+def read_repo(
+    root: Path,
+    targets: list[str],
+    ledger: str | None,
+    settings: Config,
+    outside: frozenset[str] | None = None,
+) -> RepoInputs:
     """Discover the repo and read every file of a kind some extractor reads (the
-    pack reads a subset of them; Markdown is also read for embedded matrices)."""
+    pack reads a subset of them; Markdown is also read for embedded matrices);
+    of the files findings are not reported in, only those of the ``outside``
+    kinds (:func:`shared_kinds`) when it is given."""
     from engine.discover import read_text
     from engine.extract import EXTRACTORS, kind_of
     from engine.scope import check_scope
@@ -268,8 +291,12 @@ def read_repo(root: Path, targets: list[str], ledger: str | None, settings: Conf
     scope = check_scope(root, targets, ledger_path, settings)
     inputs = RepoInputs(scope, ledger_file, ledger_path, {}, notes=list(scope.notes))
     for rel in scope.files:
-        if rel != ledger_path and (kind_of(rel) not in EXTRACTORS or not scope.reads(rel)):
-            continue
+        if rel != ledger_path:
+            kind = kind_of(rel)
+            if kind not in EXTRACTORS or not scope.reads(rel):
+                continue
+            if outside is not None and kind not in outside and not scope.reports(rel):
+                continue
         read = read_text(root, rel)
         if read.text is not None:
             inputs.texts[rel] = read.text
@@ -298,7 +325,7 @@ def run_check(
     from engine import config as configuration
 
     settings = config or configuration.Config()
-    inputs = read_repo(root, targets, ledger, settings)
+    inputs = read_repo(root, targets, ledger, settings, shared_kinds(policies))
     return _check(policies, root, inputs, now or dt.date.today(), backend, settings, None, jobs)
 
 
@@ -319,7 +346,18 @@ def check_repo(
     from engine.cache import key, open_user_cache
     from engine.config import configure
 
-    inputs = read_repo(root, targets, ledger, config)
+    def configured() -> PolicySet:
+        packs = open_user_cache(cache.enabled)
+        try:
+            return configure(compile_pack(pack, packs), config)
+        finally:
+            packs.close()
+
+    # With PATHS the pack decides which files outside them are read at all (and
+    # a miss, the usual case for a pre-commit run, needs it anyway).
+    policies = configured() if targets else None
+    outside = shared_kinds(policies) if policies is not None else None
+    inputs = read_repo(root, targets, ledger, config, outside)
     entry = ""
     if cache.enabled:
         parts = [
@@ -345,15 +383,22 @@ def check_repo(
         found = cache.get("result", entry)
         if isinstance(found, CheckResult):
             return dataclasses.replace(found, root=root)
-    packs = open_user_cache(cache.enabled)
-    try:
-        policies = configure(compile_pack(pack, packs), config)
-    finally:
-        packs.close()
+    policies = policies or configured()
     result = _check(policies, root, inputs, today, backend, config, cache, jobs)
     if entry:
         cache.put("result", entry, dataclasses.replace(result, root=None))
     return result
+
+
+def shared_kinds(policies: PolicySet) -> frozenset[str] | None:
+    """The file kinds whose records matter beyond their own file (the collections
+    that are not :func:`local_collections`); None when every file does (hand-written
+    Rego reads whole files)."""
+    if policies.rego:
+        return None
+    program = policies.program
+    shared = program.collections_used() - local_collections(program)
+    return frozenset(kind for name in shared for kind in COLLECTIONS[name].kinds)
 
 
 def local_collections(program: Program) -> set[str]:
@@ -433,7 +478,7 @@ def _check(
 
     scope, ledger_path = inputs.scope, inputs.ledger_path
     ledger_record, ledger_extraction = _load_ledger(
-        root, inputs.ledger_file, inputs.ledger_path, today
+        root, inputs.ledger_file, inputs.ledger_path, today, cache
     )
     used = policies.program.collections_used()
     kinds = {kind for name in used for kind in COLLECTIONS[name].kinds}
@@ -443,11 +488,9 @@ def _check(
         kinds |= STRUCTURED_KINDS
     bootstrap = set(ledger_record.get("bootstrap_flakes") or ["flake.nix"])  # type: ignore[call-overload]
     # Kinds whose records matter beyond their own file (see local_collections): with
-    # PATHS, only these are extracted from the files outside them (evaluate() drops
-    # the local candidates outside PATHS anyway), and they are cached.
+    # PATHS, only these were read outside them (read_repo), and they are cached.
     local = local_collections(policies.program)
     shared = frozenset(kind for name in used - local for kind in COLLECTIONS[name].kinds)
-    skip_outside = scope.reported is not None and not policies.rego
     structured: list[tuple[str, str, str]] = []
     collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
     for name, records in ledger_extraction.records.items():
@@ -466,8 +509,6 @@ def _check(
             comments.scan(rel, kind, text, ())
             continue
         if kind not in kinds or kind not in EXTRACTORS:
-            continue
-        if skip_outside and kind not in shared and not scope.reports(rel):
             continue
         if policies.rego:
             structured.append((rel, kind, text))

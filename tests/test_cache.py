@@ -106,6 +106,11 @@ def _edit_ledger(repo: Path) -> None:
     ledger.write_text(ledger.read_text().replace("proved", "experimental"))
 
 
+def _delete_evidence(repo: Path) -> None:
+    """The ledger's text stays: its cached load must notice the proof file is gone."""
+    (repo / ".github" / "workflows" / "kvm-proof.yml").unlink()
+
+
 def _add_config(repo: Path) -> None:
     (repo / ".proofgate.toml").write_text(
         'disable = ["forge-claims-need-proof.named"]\nfail-on = "warning"\n'
@@ -122,6 +127,7 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "a workflow is deleted": _delete_workflow,
     "a workflow is renamed": _rename_workflow,
     "the ledger changes": _edit_ledger,
+    "a proof's evidence file is deleted": _delete_evidence,
     "a configuration appears": _add_config,
     "a .gitignore hides the docs": _add_ignored_file,
 }

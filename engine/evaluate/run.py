@@ -34,12 +34,21 @@ class InputModel:
 
 
 def candidates(
-    program: Program, checked: CheckedClause, model: InputModel, prefilter: bool = True
+    program: Program,
+    checked: CheckedClause,
+    model: InputModel,
+    prefilter: bool = True,
+    reported: Callable[[str], bool] | None = None,
 ) -> list[Any]:
-    """The records a clause's first generator ranges over, after path globs and prefilter."""
+    """The records a clause's first generator ranges over, after path globs and
+    prefilter; with ``reported``, a clause whose findings are located at its
+    candidate only keeps those in reported files (a finding elsewhere would be
+    dropped), before any regex runs on them."""
     evaluator = Evaluator(program, model.collections, model.ledger)
     source = evaluator.value(checked.clause.generators[0].source, {})
     records = elements(source) if source is not UNDEF else []
+    if reported is not None and checked.at == checked.main_var:
+        records = [r for r in records if reported(_path_of(r))]
     if prefilter:  # first: it screens whole collections at once (engine/evaluate/prescreen.py)
         records = prescreened(program, checked, model, records)
     policy = checked.policy
@@ -59,6 +68,10 @@ def candidates(
         test = compiled_prefilter(program, checked)
         records = [r for r in records if test(r)]
     return records
+
+
+def _path_of(record: Any) -> str:
+    return str(record.get("path", "")) if isinstance(record, dict) else ""
 
 
 def _selected(paths: tuple[str, ...], exclude: tuple[str, ...], record: Any) -> bool:
@@ -188,13 +201,7 @@ def evaluate(
     located at their candidate only evaluate the candidates in reported files.
     ``bundle`` (:func:`regopy_bundle` of ``modules``) saves regopy compiling them.
     """
-    chosen = {c.key: candidates(program, c, model, prefilter) for c in program.clauses}
-    if reported is not None:  # a finding located at a record outside it would be dropped
-        for clause in program.clauses:
-            if clause.at == clause.main_var:
-                chosen[clause.key] = [
-                    r for r in chosen[clause.key] if reported(str(r.get("path", "")))
-                ]
+    chosen = {c.key: candidates(program, c, model, prefilter, reported) for c in program.clauses}
     groups: dict[frozenset[str], list[str]] = {}
     for clause in program.clauses:
         if chosen[clause.key]:

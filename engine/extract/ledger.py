@@ -14,15 +14,13 @@ nothing counts as proved on the strength of a half-read ledger.
 from __future__ import annotations
 
 import difflib
-import os
 import posixpath
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 from urllib.parse import urlsplit
 
@@ -31,6 +29,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from engine.extract import yamlsrc
 from engine.extract.base import Extraction, Problem, Record, position
+from engine.extract.evidence import exists_inside
 from engine.extract.yamlsrc import Node, anchor, dotted, node_at
 
 FLAKEHUB_HOSTS = ("flakehub.com", "api.flakehub.com", "cache.flakehub.com")
@@ -38,7 +37,6 @@ _COLLECTIONS = ("runner_classes", "forges", "tranches")
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_MAX_LINKS = 40
 _UNSAFE = {"\\", "\0"}
 _EXPECTED = {
     "string_type": "a string",
@@ -452,43 +450,7 @@ def _has_host(url: str) -> bool:
 def _evidence_exists(kind: str, evidence: str, repo_root: Path) -> bool:
     if kind == "url":
         return True  # never fetched
-    return kind == "path" and _exists_inside(repo_root, evidence)
-
-
-def _exists_inside(repo_root: Path, relative: str) -> bool:
-    """Whether ``relative`` names an existing file or directory inside ``repo_root``.
-
-    Symlinks are resolved one component at a time and only while they stay
-    inside the root: nothing outside it is ever looked at.
-    """
-    try:
-        root = repo_root.resolve(strict=True)
-        return _resolve_inside(root, list(PurePosixPath(relative).parts))
-    except (OSError, ValueError):
-        return False
-
-
-def _resolve_inside(root: Path, pending: list[str]) -> bool:
-    current, links = root, 0
-    while pending:
-        part = pending.pop(0)
-        if part == "..":
-            if current == root:
-                return False
-            current = current.parent
-            continue
-        candidate = current / part
-        if not stat.S_ISLNK(os.lstat(candidate).st_mode):
-            current = candidate
-            continue
-        links += 1
-        target = PurePosixPath(os.readlink(candidate))
-        if links > _MAX_LINKS or (target.is_absolute() and not target.is_relative_to(root)):
-            return False
-        if target.is_absolute():
-            current, target = root, target.relative_to(root)
-        pending[:0] = target.parts
-    return True
+    return kind == "path" and exists_inside(repo_root, evidence)
 
 
 # Positions
