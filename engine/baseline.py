@@ -36,6 +36,7 @@ from pydantic_core import ErrorDetails
 
 from engine.errors import ErrorGroup, ProofgateError
 from engine.finding import Finding
+from engine.jsontext import pretty
 
 if TYPE_CHECKING:
     from engine.check import CheckResult
@@ -138,7 +139,7 @@ def entries(result: CheckResult) -> list[Entry]:
 def render(baseline: list[Entry]) -> str:
     """The baseline file's text."""
     document = {"version": VERSION, "findings": [entry.as_json() for entry in baseline]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return pretty(document)
 
 
 def write(path: Path, baseline: list[Entry]) -> None:

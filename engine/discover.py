@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,9 @@ class FileSet:
     root: Path
     paths: list[str]  # repo-relative, "/" separated, sorted
     notes: list[str] = field(default_factory=list)
+    # What git (or the walk) listed under the root, with its notes: another
+    # discover() of the same root takes it instead of listing again.
+    listing: tuple[list[str], list[str]] | None = field(default=None, repr=False)
 
 
 def find_root(explicit: str | None) -> Path:
@@ -146,11 +150,16 @@ def _symlink_problem(root: Path, path: Path) -> str:
     return "" if _inside(root, target) else "a symlink that leaves the repo root"
 
 
-def discover(root: Path, targets: list[str]) -> FileSet:
-    """The files under ``targets`` (default: the whole root), sorted."""
-    notes: list[str] = []
-    listed = _git_files(root, notes)
-    everything = listed if listed is not None else _walk_files(root, notes)
+def discover(root: Path, targets: list[str], whole: FileSet | None = None) -> FileSet:
+    """The files under ``targets`` (default: the whole root), sorted; ``whole``, an
+    earlier answer for the same root, saves listing it again."""
+    if whole is not None and whole.listing is not None:
+        everything, listing_notes = whole.listing
+    else:
+        listing_notes = []
+        listed = _git_files(root, listing_notes)
+        everything = listed if listed is not None else _walk_files(root, listing_notes)
+    notes = list(listing_notes)
     wanted: list[str] = []
     prefixes: list[str] = []
     for target in targets:
@@ -162,16 +171,24 @@ def discover(root: Path, targets: list[str]) -> FileSet:
         for p in everything
         if not prefixes or any(p == x or p.startswith(x + "/") or x == "" for x in prefixes)
     ]
+    base = str(root)
     for rel in sorted(set(selected)):
-        full = root / rel
-        problem = _symlink_problem(root, full) if full.is_symlink() else ""
-        if problem:
-            notes.append(f"{rel}: skipped, {problem}")
+        full = os.path.join(base, rel)
+        try:
+            mode = os.lstat(full).st_mode
+        except OSError:
             continue
-        if not full.is_file():
+        if stat.S_ISLNK(mode):
+            problem = _symlink_problem(root, Path(full))
+            if problem:
+                notes.append(f"{rel}: skipped, {problem}")
+                continue
+            if not os.path.isfile(full):
+                continue
+        elif not stat.S_ISREG(mode):
             continue
         wanted.append(rel)
-    return FileSet(root, wanted, notes)
+    return FileSet(root, wanted, notes, (everything, listing_notes))
 
 
 @dataclass
@@ -188,13 +205,12 @@ class FileText:
 
 def read_text(root: Path, rel: str) -> FileText:
     """Read a repo file as UTF-8, or UTF-16 when it starts with a UTF-16 BOM (a BOM is dropped)."""
-    full = root / rel
+    full = os.path.join(root, rel)  # os, not pathlib: a third of the time on 7,000 files
     try:
-        size = full.stat().st_size
+        size = os.stat(full).st_size
         if size > MAX_FILE_BYTES:
             return FileText(None, note=f"{rel}: skipped, larger than {MAX_FILE_BYTES >> 20} MiB")
-        with full.open("rb") as handle:
-            data = handle.read()
+        data = _read_bytes(full, size)
     except OSError as exc:
         return FileText(None, error=f"cannot read: {exc.strerror or exc}")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM, as Windows saves it
@@ -211,3 +227,14 @@ def read_text(root: Path, rel: str) -> FileText:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return FileText(None, error=f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line=line)
+
+
+def _read_bytes(path: str, size: int) -> bytes:
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while chunk := os.read(descriptor, max(size + 1, 1 << 16)):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)

@@ -20,7 +20,6 @@ having them rewritten.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.finding import Finding
+from engine.jsontext import pretty
 
 OPEN = "<!-- proofgate:matrix -->"
 CLOSE = "<!-- /proofgate:matrix -->"
@@ -202,7 +202,7 @@ def render_markdown(rows: list[Row]) -> str:
 
 def render_json(rows: list[Row]) -> str:
     document = {"version": 1, "classes": [row.as_json() for row in rows]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return pretty(document)
 
 
 def _table_row(cells: tuple[str, ...]) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from engine.check import PolicySet, load_policies, run_check
 from engine.errors import ErrorGroup, ProofgateError
 from engine.extract.yamlsrc import Node, anchor, dotted, node_at
 from engine.finding import Finding
+from engine.jsontext import pretty
 from engine.rules import PARSE_ERROR, Catalogue
 from engine.suppress import block_end
 
@@ -550,7 +550,7 @@ _GREEN, _RED, _BOLD, _DIM, _RESET = "\033[32m", "\033[31m", "\033[1m", "\033[2m"
 
 def render(report: SuiteReport, fmt: str = "text", color: bool = False) -> str:
     if fmt == "json":
-        return json.dumps(as_json(report), indent=2, ensure_ascii=False) + "\n"
+        return pretty(as_json(report))
     return render_text(report, color)
 
 

@@ -63,7 +63,7 @@ def check_scope(root: Path, targets: list[str], ledger: str | None, config: Conf
     whole = discover(root, [])
     if not targets:
         return Scope(whole.paths, config.selects, None, whole.notes)
-    given = discover(root, targets)
+    given = discover(root, targets, whole)
     reported = set(given.paths)
     if ledger in reported:
         reported |= {rel for rel in whole.paths if kind_of(rel) == "markdown"}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
+
+from engine.jsontext import pretty
 
 if TYPE_CHECKING:
     from engine.check import CheckResult
@@ -26,4 +27,4 @@ def document(result: CheckResult) -> dict[str, Any]:
 
 
 def render(result: CheckResult, color: bool = False) -> str:
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    return pretty(document(result))

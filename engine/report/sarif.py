@@ -13,7 +13,6 @@ output against the official OASIS schema instead (``tests/schemas/``).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from importlib import metadata
 from pathlib import PurePosixPath
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from engine.baseline import fingerprints
+from engine.jsontext import pretty
 from engine.rules import Rule, with_finding_rules
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def document(result: CheckResult) -> dict[str, Any]:
 
 
 def render(result: CheckResult, color: bool = False) -> str:
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    return pretty(document(result))
 
 
 def _about() -> dict[str, str]:

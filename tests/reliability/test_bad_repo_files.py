@@ -9,7 +9,6 @@ lists them.
 from __future__ import annotations
 
 import os
-import pathlib
 import stat
 import subprocess
 from collections.abc import Callable
@@ -227,13 +226,13 @@ def test_a_huge_file_is_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         with (root / name).open("wb") as handle:
             handle.truncate(512 << 20)
     opened: list[str] = []
-    real_open = pathlib.Path.open
+    real_open = os.open
 
-    def spy(self: Path, *args: Any, **kwargs: Any) -> Any:
-        opened.append(self.name)
-        return real_open(self, *args, **kwargs)
+    def spy(path: str, *args: Any, **kwargs: Any) -> Any:
+        opened.append(os.path.basename(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(pathlib.Path, "open", spy)
+    monkeypatch.setattr(os, "open", spy)
     outcome = check_text(root)
     assert outcome.code == 1
     assert "note: huge.md: skipped, larger than 8 MiB" in notes(outcome)
@@ -295,14 +294,14 @@ def test_unreadable_file_is_a_parse_error(tmp_path: Path) -> None:
 def test_unreadable_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same as the chmod test, whoever runs it: opening the file fails with EACCES."""
     root = write_files(tmp_path, {"README.md": CLAIM, "docs/locked.md": CLAIM})
-    real_open = pathlib.Path.open
+    real_open = os.open
 
-    def deny(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self.name == "locked.md":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def deny(path: str, *args: Any, **kwargs: Any) -> Any:
+        if str(path).endswith("locked.md"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(pathlib.Path, "open", deny)
+    monkeypatch.setattr(os, "open", deny)
     outcome = run_cli("check", "--root", str(root), "-f", "json")
     assert_rest_checked(outcome)
     assert parse_errors(outcome)[("docs/locked.md", 1)] == "cannot read: Permission denied"
