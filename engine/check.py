@@ -473,7 +473,7 @@ def _check(
     """Extract the records of the files read, evaluate the policies, apply suppressions."""
     from engine.evaluate.run import InputModel, evaluate
     from engine.extract import EXTRACTORS, kind_of
-    from engine.extract.batch import extract_files
+    from engine.extract.batch import default_jobs, extract_files
     from engine.suppress import Comments, apply, known_rules
 
     scope, ledger_path = inputs.scope, inputs.ledger_path
@@ -521,8 +521,15 @@ def _check(
             collections.setdefault(name, []).extend(records)
     model = InputModel(collections, ledger_record)
     only = scope.reports if scope.reported is not None else None
+    workers = default_jobs() if jobs is None else max(1, jobs)
     findings = evaluate(
-        policies.program, policies.modules, model, backend, reported=only, bundle=policies.bundle
+        policies.program,
+        policies.modules,
+        model,
+        backend,
+        reported=only,
+        bundle=policies.bundle,
+        jobs=workers,
     )
     if policies.rego:
         from engine.evaluate.handwritten import evaluate_files

@@ -2,7 +2,8 @@
 
 The benchmark corpus (bench/corpus.py, one unit: 73 files with violations of
 every boundary) and the drifting fixture are checked four ways; the worker
-threshold is lowered so that small repos take the parallel path too.
+thresholds (extraction, Rego queries) are lowered so that small repos take the
+parallel paths too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import engine.evaluate.run as evaluation
 import engine.extract.batch as batch
 from engine.cache import open_cache
 from engine.check import check_repo, load_policies, read_pack, run_check
@@ -58,8 +60,17 @@ def test_serial_parallel_cold_and_warm_agree(
         return original(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(batch, "_in_workers", counted)
+    monkeypatch.setattr(evaluation, "PARALLEL_MIN_CANDIDATES", 0)
+    queried: list[int] = []
+    original_queries = evaluation._in_workers
+
+    def counted_queries(*args: object) -> object:
+        queried.append(1)
+        return original_queries(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluation, "_in_workers", counted_queries)
     assert findings(root, jobs=2) == serial
-    assert spawned
+    assert spawned and queried
     pack = read_pack([shipped_policies()])
     for run in ("cold", "warm"):
         cache = open_cache(tmp_path)

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 MAX_PATTERN_LENGTH = 4096
 MATCH_TIMEOUT = 0.25  # seconds for one regex over one field
@@ -53,6 +56,22 @@ class CompiledRegex:
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "compiled": None}
 
+    def search(self, text: str) -> bool:
+        """Whether the pattern matches anywhere in ``text`` (stops at the first match)."""
+        return self._bounded(lambda: self.program.search(text, timeout=MATCH_TIMEOUT)) is not None
+
+    def _bounded(self, match: Callable[[], T]) -> T:
+        try:
+            return match()
+        except TimeoutError:
+            # Once more before giving up: the budget is process CPU time, and a
+            # pattern's first match in a process with a large heap was measured
+            # at 0.34 s for an 81-character sentence (microseconds after that).
+            try:
+                return match()
+            except TimeoutError:
+                raise RegexTimeout(f"/{self.source}/{self.flags}") from None
+
     def finditer(self, text: str) -> list[dict[str, Any]]:
         """Every non-overlapping match as ``{start, end, text, groups}``.
 
@@ -61,16 +80,7 @@ class CompiledRegex:
         as written.
         """
         fold = "i" in self.flags
-        try:
-            found = list(self.program.finditer(text, timeout=MATCH_TIMEOUT))
-        except TimeoutError:
-            # Once more before giving up: the budget is process CPU time, and a
-            # pattern's first match in a process with a large heap was measured
-            # at 0.34 s for an 81-character sentence (microseconds after that).
-            try:
-                found = list(self.program.finditer(text, timeout=MATCH_TIMEOUT))
-            except TimeoutError:
-                raise RegexTimeout(f"/{self.source}/{self.flags}") from None
+        found = self._bounded(lambda: list(self.program.finditer(text, timeout=MATCH_TIMEOUT)))
         return [
             {
                 "start": m.start(),

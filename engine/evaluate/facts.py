@@ -7,12 +7,15 @@ when nothing matched). Rego then only decides which records violate.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from engine.dsl.check import FACTS, Atom
 from engine.dsl.regex import MATCH_TIMEOUT, RegexTimeout
 from engine.errors import ProofgateError
 from engine.model import RECORD_TYPES, Type
+
+T = TypeVar("T")
 
 
 def field_value(record: Any, path: tuple[str, ...]) -> Any:
@@ -42,9 +45,30 @@ def atom_matches(atom: Atom, record: Any) -> list[dict[str, Any]]:
     return found
 
 
-def _find(atom: Atom, record: dict[str, Any], value: str) -> list[dict[str, Any]]:
+def atom_found(atom: Atom, record: Any) -> bool:
+    """Whether the atom matches a record: :func:`atom_matches` made non-empty, for
+    tests that need no match (no capture, nor span): a search stops at the first
+    match where finding them all scans the whole field."""
+    if atom.iterated or atom.regex.groups:
+        return bool(atom_matches(atom, record))
+    value = field_value(record, atom.path)
+    if not isinstance(value, str):
+        return False
+    memo = record.setdefault("_re", {})
+    key = (atom.regex.source, atom.regex.flags, atom.path)
+    if key in memo:
+        return bool(memo[key])
+    found = memo.get((*key, "found"))
+    if found is None:
+        found = memo[(*key, "found")] = _find(atom, record, value, atom.regex.search)
+    return bool(found)
+
+
+def _find(
+    atom: Atom, record: dict[str, Any], value: str, match: Callable[[str], T] | None = None
+) -> T | list[dict[str, Any]]:
     try:
-        return atom.regex.finditer(value)
+        return match(value) if match is not None else atom.regex.finditer(value)
     except RegexTimeout as exc:
         where = atom.origin
         raise ProofgateError(
@@ -84,9 +108,12 @@ def to_rego(
             out[name] = to_rego(item, fields[name], atoms) if name in fields else item
         facts: dict[str, Any] = {}
         for atom in atoms.get(t.record, ()):
-            found = atom_matches(atom, value)
-            if found:
-                facts[atom.key] = [_fact(atom, m) for m in found] if atom.iterated else True
+            if atom.iterated:
+                found = atom_matches(atom, value)
+                if found:
+                    facts[atom.key] = [_fact(atom, m) for m in found]
+            elif atom_found(atom, value):
+                facts[atom.key] = True
         if facts:
             out[FACTS] = facts
         return out

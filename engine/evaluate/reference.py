@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from engine.dsl import ast
 from engine.dsl.check import CheckedClause, Program, conjuncts, walk
-from engine.evaluate.facts import atom_matches
+from engine.evaluate.facts import atom_found, atom_matches
 from engine.model import COLLECTIONS
 
 UNDEF: Any = object()
@@ -337,7 +337,7 @@ def _compile(ev: Evaluator, expr: ast.Expr, main: str) -> _Test | Tri:
     regexes = sum(isinstance(node, ast.Matches) for node in walk(expr))
     if isinstance(expr, ast.Matches) and _holder(ev.program, expr) == ast.Var(main):
         atom = ev.program.atom(expr)
-        return _Test(lambda r: isinstance(r, dict) and bool(atom_matches(atom, r)), regexes)
+        return _Test(lambda r: isinstance(r, dict) and atom_found(atom, r), regexes)
     return _Test(lambda record: ev.holds(expr, {main: record}), regexes)
 
 

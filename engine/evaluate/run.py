@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -174,13 +175,54 @@ def query_hits(
     documents: list[dict[str, Any]],
     backend_name: str,
     bundle: bytes | None = None,
+    jobs: int = 1,
 ) -> list[dict[str, list[Any]]]:
-    backend = _loaded_backend(backend_name, _texts(modules), bundle)
-    results = []
-    for document in documents:
-        result = backend.query(document)
-        results.append(result if isinstance(result, dict) else {})
-    return results
+    """The hits of each document, in order; with ``jobs`` > 1 and enough candidates,
+    the documents are queried in that many worker processes."""
+    texts = _texts(modules)
+    size = sum(len(records) for d in documents for records in d["candidates"].values())
+    if jobs > 1 and len(documents) > 1 and size >= PARALLEL_MIN_CANDIDATES:
+        return _in_workers((backend_name, texts, bundle, documents), jobs)
+    backend = _loaded_backend(backend_name, texts, bundle)
+    return [_hits(backend, document) for document in documents]
+
+
+# Below this many candidates one process is quicker than starting workers.
+PARALLEL_MIN_CANDIDATES = 4000
+_Job = tuple[str, tuple[tuple[str, str], ...], bytes | None, list[dict[str, Any]]]
+_JOB: _Job | None = None  # inherited by fork()ed workers
+
+
+def _hits(backend: Backend, document: dict[str, Any]) -> dict[str, list[Any]]:
+    result = backend.query(document)
+    return result if isinstance(result, dict) else {}
+
+
+def _in_workers(job: _Job, jobs: int) -> list[dict[str, list[Any]]]:
+    import multiprocessing
+
+    global _JOB
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return pool.map(_work, range(len(job[3])), chunksize=1)
+    finally:
+        _JOB = None
+
+
+def _work(index: int) -> dict[str, list[Any]]:
+    assert _JOB is not None
+    backend_name, texts, bundle, documents = _JOB
+    # A backend of this process: not one a parent made before the fork.
+    backend = _worker_backend(os.getpid(), backend_name, texts, bundle)
+    return _hits(backend, documents[index])
+
+
+@functools.cache
+def _worker_backend(
+    pid: int, backend_name: str, texts: tuple[tuple[str, str], ...], bundle: bytes | None
+) -> Backend:
+    return _loaded_backend.__wrapped__(backend_name, texts, bundle)
 
 
 def evaluate(
@@ -191,6 +233,7 @@ def evaluate(
     prefilter: bool = True,
     reported: Callable[[str], bool] | None = None,
     bundle: bytes | None = None,
+    jobs: int = 1,
 ) -> list[Finding]:
     """Every finding of the program over the model, sorted and de-duplicated.
 
@@ -199,7 +242,8 @@ def evaluate(
     clauses go without any, so no collection is sent, nor joined, once per chunk
     of them. With ``reported`` (``check PATHS``), clauses whose findings are
     located at their candidate only evaluate the candidates in reported files.
-    ``bundle`` (:func:`regopy_bundle` of ``modules``) saves regopy compiling them.
+    ``bundle`` (:func:`regopy_bundle` of ``modules``) saves regopy compiling them;
+    ``jobs`` worker processes query the documents of a large repo.
     """
     chosen = {c.key: candidates(program, c, model, prefilter, reported) for c in program.clauses}
     groups: dict[frozenset[str], list[str]] = {}
@@ -215,7 +259,7 @@ def evaluate(
     by_key = {c.key: c for c in program.clauses}
     findings: set[Finding] = set()
     offsets: dict[str, int] = dict.fromkeys(chosen, 0)
-    results = query_hits(modules, documents, backend, bundle)
+    results = query_hits(modules, documents, backend, bundle, jobs)
     for document, result in zip(documents, results, strict=True):
         for key, hits in result.items():
             checked = by_key[key]
