@@ -4,8 +4,8 @@ not depend on a repo, ``$XDG_CACHE_HOME/proofgate/`` (``~/.cache/proofgate/``).
 Four kinds of entry, each keyed by a hash of everything its value depends on:
 
 - ``pack`` (in the user's cache, shared by every repo): the parsed, checked and
-  compiled policies and regopy's compiled bundle of them, keyed by the policy
-  files' paths and contents;
+  compiled policies, regopy's compiled bundle of them and the prescreen's
+  hyperscan databases, keyed by the policy files' paths and contents;
 - ``extract``: one file's extracted records, keyed by its path, kind and
   content;
 - ``ledger``: the loaded proof ledger, keyed by its path and text, the date and
@@ -39,7 +39,16 @@ from typing import Any
 DIRECTORY = ".proofgate_cache"
 _DATABASE = "cache.sqlite3"
 # Whose code decides what proofgate extracts and finds, besides its own.
-_LIBRARIES = ("regopy", "pyromark", "regex", "yaml", "lark", "tree_sitter_nix", "tomllib")
+_LIBRARIES = (
+    "regopy",
+    "pyromark",
+    "regex",
+    "yaml",
+    "lark",
+    "tree_sitter_nix",
+    "tomllib",
+    "hyperscan",
+)
 # Entries not used for this many runs are dropped (a run touches what it uses).
 _KEEP_RUNS = 20
 

@@ -13,7 +13,7 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from engine.errors import ErrorGroup, ProofgateError
 from engine.extract.base import Extraction, Problem, SourceFile
@@ -45,6 +45,7 @@ class PolicySet:
     sources: dict[str, str]
     rego: dict[str, str] = field(default_factory=dict)  # hand-written modules
     bundle: bytes | None = None  # regopy's compiled modules (engine.evaluate.run.regopy_bundle)
+    prescreen: Any = None  # its compiled prescreen (engine.evaluate.prescreen.prepared)
 
 
 @dataclass
@@ -141,7 +142,7 @@ def load_policies(dirs: list[Path], cache: Cache | None = None) -> PolicySet:
 
 def compile_pack(pack: PackSources, cache: Cache | None = None) -> PolicySet:
     """The checked and compiled pack; one already in ``cache`` is taken from there
-    (one put there carries regopy's bundle too)."""
+    (one put there carries regopy's bundle and the prescreen's databases too)."""
     entry = ""
     if cache is not None and cache.enabled:
         from engine.cache import key
@@ -152,9 +153,11 @@ def compile_pack(pack: PackSources, cache: Cache | None = None) -> PolicySet:
             return found
     policy_set = _compile_pack(pack.policies, pack.rego)
     if cache is not None and entry:
+        from engine.evaluate.prescreen import prepared
         from engine.evaluate.run import regopy_bundle
 
         policy_set.bundle = regopy_bundle(policy_set.modules)
+        policy_set.prescreen = prepared(policy_set.program)
         cache.put("pack", entry, policy_set)
     return policy_set
 
@@ -477,6 +480,10 @@ def _check(
     from engine.suppress import Comments, apply, known_rules
 
     scope, ledger_path = inputs.scope, inputs.ledger_path
+    if policies.prescreen is not None:
+        from engine.evaluate.prescreen import adopt
+
+        adopt(policies.program, policies.prescreen)
     ledger_record, ledger_extraction = _load_ledger(
         root, inputs.ledger_file, inputs.ledger_path, today, cache
     )

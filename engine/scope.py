@@ -38,7 +38,7 @@ class Scope:
         return self.selects(rel)
 
     def reports(self, path: str) -> bool:
-        return self.selects(path) and (self.reported is None or path in self.reported)
+        return (self.reported is None or path in self.reported) and self.selects(path)
 
     def only_reported(self, findings: Iterable[Finding]) -> list[Finding]:
         return [f for f in findings if self.reports(f.path)]

@@ -28,9 +28,10 @@ prescreen decides "cannot match" for whole collections at once:
    against the ``regex`` package, and that findings are unchanged.
 
 Hyperscan is optional: without it (or below :data:`MIN_RECORDS` records,
-where importing it and compiling would cost more than they save) every
-record takes the exact path (:func:`engine.evaluate.reference.prefilter`),
-with the same findings.
+where importing it and compiling would cost more than they save, unless the
+databases come compiled from the pack cache: :func:`prepared`) every record
+takes the exact path (:func:`engine.evaluate.reference.prefilter`), with the
+same findings.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from typing import Any
 from engine.dsl import ast
 from engine.dsl.check import CheckedClause, Program, conjuncts
 from engine.evaluate.facts import field_value
-from engine.evaluate.reference import memo
+from engine.evaluate.reference import Memo, memo
 
 BOUNDARY = "\x00"  # stands for \b in literals (a pattern's own NUL is not analysed)
 MIN_LITERAL = 3  # shorter literals are too common to screen anything
@@ -494,9 +495,11 @@ def prescreened(
     """``records`` (a collection of ``owner``, the input model, which keeps the
     search results for the other clauses) less those where a screen of the
     clause fails; in the same order."""
-    if len(records) < MIN_RECORDS or checked.main_collection is None:
+    if checked.main_collection is None:
         return records
     plan = _plan(program)
+    if len(records) < MIN_RECORDS and not plan.ready:
+        return records
     keep: set[int] | None = None
     for screen in plan.screens.get(checked.key, ()):
         maybe = plan.maybe(owner, checked.main_collection, records, screen)
@@ -507,14 +510,35 @@ def prescreened(
     return [records[i] for i in sorted(keep)]
 
 
-def _plan(program: Program) -> _Plan:
-    plan: _Plan = memo(program, "_prescreen", program, lambda: _Plan(program))
+def _plan(program: Program) -> Plan:
+    plan: Plan = memo(program, "_prescreen", program, lambda: Plan(program))
     return plan
 
 
-class _Plan:
+def prepared(program: Program) -> Plan:
+    """The program's plan with every database compiled, for the pack cache to keep
+    (it pickles them as hyperscan's serialized databases); see :func:`adopt`."""
+    plan = _plan(program)
+    if _hyperscan() is not None:
+        for key, screens in plan.fields.items():
+            if key not in plan.databases:
+                plan.databases[key] = Database.build(screens)
+        plan.ready = True
+    return plan
+
+
+def adopt(program: Program, plan: Plan) -> None:
+    """Screen ``program`` with a plan :func:`prepared` for an equal program (taken
+    from the cache). Its databases are ready, so even a few records are worth a
+    search: a pre-commit run of one doc runs the regexes of the clauses whose
+    literals occur in it, and compiles no others."""
+    vars(program)["_prescreen"] = Memo(program, plan)
+
+
+class Plan:
     """A program's screens, and one hyperscan database per collection and field
-    with all their literals (compiled on first use, then kept)."""
+    with all their literals (compiled on first use, then kept; all of them when
+    ``ready``)."""
 
     def __init__(self, program: Program) -> None:
         self.screens = {c.key: clause_screens(program, c) for c in program.clauses}
@@ -524,6 +548,7 @@ class _Plan:
                 group = self.fields.setdefault((checked.main_collection or "", screen.path), [])
                 group.append(screen)
         self.databases: dict[tuple[str, tuple[str, ...]], Database | None] = {}
+        self.ready = False
 
     def maybe(
         self, owner: object, collection: str, records: list[Any], screen: Screen
@@ -548,10 +573,20 @@ class _Plan:
 
 @dataclass
 class Database:
-    """Hyperscan's compiled search for a set of literals (ids index ``literals``)."""
+    """Hyperscan's compiled search for a set of literals (ids index ``literals``);
+    pickled as hyperscan's serialized form."""
 
     literals: list[tuple[str, bool]]  # (literal, caseless)
     compiled: Any
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"literals": self.literals, "compiled": _hyperscan().dumpb(self.compiled)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        hyperscan = _hyperscan()
+        compiled = hyperscan.loadb(state["compiled"], hyperscan.HS_MODE_BLOCK)
+        compiled.scratch = hyperscan.Scratch(compiled)
+        self.literals, self.compiled = state["literals"], compiled
 
     @staticmethod
     def build(screens: list[Screen]) -> Database | None:

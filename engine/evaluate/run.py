@@ -49,7 +49,15 @@ def candidates(
     source = evaluator.value(checked.clause.generators[0].source, {})
     records = elements(source) if source is not UNDEF else []
     if reported is not None and checked.at == checked.main_var:
-        records = [r for r in records if reported(_path_of(r))]
+        answers: dict[str, bool] = {}  # records of one file share the answer
+
+        def in_reported(record: Any) -> bool:
+            path = _path_of(record)
+            if path not in answers:
+                answers[path] = reported(path)
+            return answers[path]
+
+        records = [r for r in records if in_reported(r)]
     if prefilter:  # first: it screens whole collections at once (engine/evaluate/prescreen.py)
         records = prescreened(program, checked, model, records)
     policy = checked.policy

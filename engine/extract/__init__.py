@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from fnmatch import fnmatchcase
@@ -36,6 +37,7 @@ _KINDS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def kind_of(path: str) -> str:
     """The input kind of a repo-relative path (``other`` when no extractor reads it)."""
     name = path.rsplit("/", 1)[-1]

@@ -404,3 +404,31 @@ def test_copies_and_pickles_leave_the_memo_behind(pack: PolicySet) -> None:
     prescreen._plan(program)
     assert pickle.loads(pickle.dumps(checked)) == checked
     assert copy.deepcopy(program).clauses[0] == checked
+
+
+@needs_hyperscan
+def test_a_prepared_plan_from_the_cache_screens_small_collections_alike(
+    pack: PolicySet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pack cache keeps the compiled databases (pickled as hyperscan's serialized
+    form); adopted, they screen even a few records, with the same findings."""
+    import pickle
+
+    base = model_of(pack, REPO / "fixtures" / "repos" / "gf-drifting", monkeypatch)
+    small = InputModel(
+        {**base.collections, "sentences": generated_sentences(60, seed=11)}, base.ledger
+    )
+    expected = evaluate(pack.program, pack.modules, fresh(small), prefilter=False)
+    program = load_policies([shipped_policies()]).program
+    plan = pickle.loads(pickle.dumps(prescreen.prepared(program)))
+    assert plan.ready and any(plan.databases.values())
+    fresh_program = load_policies([shipped_policies()]).program
+    prescreen.adopt(fresh_program, plan)
+    sentences = small.collections["sentences"]
+    screened = [
+        prescreen.prescreened(fresh_program, c, small, sentences)
+        for c in fresh_program.clauses
+        if c.main_collection == "sentences"
+    ]
+    assert any(len(kept) < len(sentences) for kept in screened)  # fewer than MIN_RECORDS
+    assert evaluate(fresh_program, pack.modules, fresh(small)) == expected
