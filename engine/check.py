@@ -462,7 +462,22 @@ def _without_cycle_collection(function: Callable[P, R]) -> Callable[P, R]:
     return paused
 
 
+def _with_one_regex_timer(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` with its regex matches bounded by one timer
+    (:func:`engine.dsl.regex.time_bounded`) instead of a clock read per match."""
+
+    @functools.wraps(function)
+    def bounded(*args: P.args, **kwargs: P.kwargs) -> R:
+        from engine.dsl.regex import time_bounded
+
+        with time_bounded():
+            return function(*args, **kwargs)
+
+    return bounded
+
+
 @_without_cycle_collection
+@_with_one_regex_timer
 def _check(
     policies: PolicySet,
     root: Path,

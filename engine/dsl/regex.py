@@ -9,14 +9,21 @@ non-ASCII text (see docs/design.md); Rego receives the matches as facts.
 Every match call has a time limit, so a catastrophic pattern cannot hang a
 run: it raises :class:`RegexTimeout` instead. (google-re2, linear by
 construction, was tried first: it corrupts the heap when loaded beside
-regopy, which links its own copy of RE2.)
+regopy, which links its own copy of RE2.) The limit is ``regex``'s own
+``timeout=`` per call, which reads the process's CPU clock at least twice (a
+system call: it tripled the cost of searching a sentence), except within
+:func:`time_bounded`, where one periodic ``SIGPROF`` timer bounds every match.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import re
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -58,9 +65,19 @@ class CompiledRegex:
 
     def search(self, text: str) -> bool:
         """Whether the pattern matches anywhere in ``text`` (stops at the first match)."""
-        return self._bounded(lambda: self.program.search(text, timeout=MATCH_TIMEOUT)) is not None
+        return self._bounded(lambda: self.program.search(text, timeout=_timeout())) is not None
 
     def _bounded(self, match: Callable[[], T]) -> T:
+        watch = _WATCH
+        if watch.armed and threading.get_ident() == watch.thread:
+            watch.count += 1
+            watch.call = watch.count
+            try:
+                return match()
+            except _Expired:
+                pass  # timed again below, by the clock of this call alone
+            finally:
+                watch.call = 0
         try:
             return match()
         except TimeoutError:
@@ -80,7 +97,7 @@ class CompiledRegex:
         as written.
         """
         fold = "i" in self.flags
-        found = self._bounded(lambda: list(self.program.finditer(text, timeout=MATCH_TIMEOUT)))
+        found = self._bounded(lambda: list(self.program.finditer(text, timeout=_timeout())))
         return [
             {
                 "start": m.start(),
@@ -122,3 +139,82 @@ def _compile(source: str, flags: str) -> Any:
         return regex.compile(source, bits | regex.V0)
     except regex.error as exc:
         raise RegexError(f"invalid regular expression: {exc}") from None
+
+
+# --- one timer for every match --------------------------------------------------------
+
+
+class _Expired(Exception):
+    """Raised by the SIGPROF handler inside a match that outlived a whole tick."""
+
+
+class _Watch:
+    armed = False  # a SIGPROF timer bounds the matches of ``thread`` in this process
+    thread = 0
+    count = 0  # matches started
+    call = 0  # the running match's number (0: none)
+    seen = 0  # the match that was running at the last tick
+
+
+_WATCH = _Watch()
+
+
+def _timeout() -> float | None:
+    """``regex``'s per-call limit, or none while the timer bounds the call."""
+    watch = _WATCH
+    if watch.armed and watch.call and threading.get_ident() == watch.thread:
+        return None
+    return MATCH_TIMEOUT
+
+
+def _tick(signum: int, frame: object) -> None:
+    watch = _WATCH
+    if watch.call and watch.call == watch.seen:  # running since the last tick at least
+        watch.seen = 0
+        raise _Expired
+    watch.seen = watch.call
+
+
+def _arm() -> None:
+    _WATCH.call = _WATCH.seen = 0
+    signal.setitimer(signal.ITIMER_PROF, MATCH_TIMEOUT, MATCH_TIMEOUT)
+
+
+def _in_child() -> None:
+    if _WATCH.armed:  # a fork()ed worker: timers are not inherited
+        _WATCH.thread = threading.get_ident()
+        _arm()
+
+
+os.register_at_fork(after_in_child=_in_child)
+
+
+@contextlib.contextmanager
+def time_bounded() -> Iterator[None]:
+    """Within, the matches of this (main) thread run without ``regex``'s
+    ``timeout=``: a ``SIGPROF`` timer ticks every MATCH_TIMEOUT of CPU time, and a
+    match still running at the tick after the one that saw it start (so after
+    MATCH_TIMEOUT to twice that) is stopped by the handler (``regex`` checks for
+    signals while it matches) and timed again with ``timeout=``, so a stall of
+    the process (measured: 0.34 s for a pattern's first match) is not mistaken
+    for a catastrophic pattern. Elsewhere (another thread, a SIGPROF handler or
+    timer in use, nested), every match keeps its own ``timeout=``."""
+    usable = (
+        threading.current_thread() is threading.main_thread()
+        and not _WATCH.armed
+        and signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
+        and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    )
+    if not usable:
+        yield
+        return
+    signal.signal(signal.SIGPROF, _tick)
+    _WATCH.thread = threading.get_ident()
+    _WATCH.armed = True
+    _arm()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        _WATCH.armed = False
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
