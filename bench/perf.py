@@ -235,28 +235,15 @@ def bench_proofgate(
     # A full run with nothing changed since leaves the cache primed: skip the
     # priming run then (warm right after cold, the first pre-commit after warm).
     primed = False
-    if "cold" in modes:
-        results.append(result := Result(size, files, "cold"))
+    # The full-check modes, and the caches removed before each of their runs.
+    removed = {"cold": [cache, user_cache], "first-run": [cache], "warm": []}
+    for mode in [m for m in removed if m in modes]:
+        if not primed and mode != "cold":
+            measure(check, cwd, limits)  # fills the caches the mode keeps
+        results.append(result := Result(size, files, mode))
         for _ in range(repeat):
-            shutil.rmtree(cache, ignore_errors=True)
-            shutil.rmtree(user_cache, ignore_errors=True)
-            result.runs.append(run := measure(check, cwd, limits))
-            _progress(result, run)
-        primed = True
-    if "first-run" in modes:
-        if not primed:
-            measure(check, cwd, limits)  # fills the user's cache
-        results.append(result := Result(size, files, "first-run"))
-        for _ in range(repeat):
-            shutil.rmtree(cache, ignore_errors=True)
-            result.runs.append(run := measure(check, cwd, limits))
-            _progress(result, run)
-        primed = True
-    if "warm" in modes:
-        if not primed:
-            measure(check, cwd, limits)
-        results.append(result := Result(size, files, "warm"))
-        for _ in range(repeat):
+            for directory in removed[mode]:
+                shutil.rmtree(directory, ignore_errors=True)
             result.runs.append(run := measure(check, cwd, limits))
             _progress(result, run)
         primed = True

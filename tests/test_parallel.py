@@ -43,6 +43,19 @@ def findings(root: Path, jobs: int, targets: list[str] | None = None) -> list[Fi
     return run_check(pack, root, targets or [], None, NOW, jobs=jobs).findings
 
 
+def calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    """Count the calls of ``module.name`` (one 1 per call)."""
+    counted: list[int] = []
+    original = getattr(module, name)
+
+    def counting(*args: object) -> object:
+        counted.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(module, name, counting)
+    return counted
+
+
 @pytest.mark.parametrize("repo", ["drifting", "corpus"])
 def test_serial_parallel_cold_and_warm_agree(
     repo: str, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -52,25 +65,10 @@ def test_serial_parallel_cold_and_warm_agree(
     assert len({f.rule for f in serial}) > 10
     monkeypatch.setattr(batch, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(batch, "BATCH_FILES", 2)
-    spawned: list[int] = []
-    original = batch._in_workers
-
-    def counted(*args: object) -> object:
-        spawned.append(1)
-        return original(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(batch, "_in_workers", counted)
     monkeypatch.setattr(evaluation, "PARALLEL_MIN_CANDIDATES", 0)
-    queried: list[int] = []
-    original_queries = evaluation._in_workers
-
-    def counted_queries(*args: object) -> object:
-        queried.append(1)
-        return original_queries(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(evaluation, "_in_workers", counted_queries)
+    spawned = [calls(monkeypatch, module, "_in_workers") for module in (batch, evaluation)]
     assert findings(root, jobs=2) == serial
-    assert spawned and queried
+    assert all(spawned)  # extraction and queries both went to workers
     pack = read_pack([shipped_policies()])
     for run in ("cold", "warm"):
         cache = open_cache(tmp_path)
