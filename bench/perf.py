@@ -18,7 +18,8 @@ generated and committed (``--git``) in a temporary directory, then checked by
 Each run records wall time (perf_counter), CPU time and peak RSS of exactly
 that child (``os.wait4``: its own and its waited-for descendants' CPU, and the
 largest single high-water mark; concurrent worker processes are summed by a
-sampler that reads /proc every 0.25 s), the exit code (0 or 1, anything else
+sampler that reads /proc every 0.25 s, by proportional set size, so that the
+pages fork()ed workers share with the parent count once), the exit code (0 or 1, anything else
 aborts with its stderr) and the findings. A run is killed above a memory or
 time limit (``--max-rss``, ``--timeout``) or when the machine runs short of
 memory. The Markdown table is followed by the cold-time growth per
@@ -116,14 +117,22 @@ class Limits:
 
 
 def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of ``pid`` and its descendants (Linux /proc), in KiB."""
+    """Memory of ``pid`` and its descendants (Linux /proc), in KiB: the sum of their
+    proportional set sizes, so that pages a fork()ed worker shares with its
+    parent count once (their resident sizes where /proc has no smaps_rollup)."""
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            try:
+                rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+                total += next(
+                    int(x.split()[1]) for x in rollup.splitlines() if x.startswith("Pss:")
+                )
+            except (OSError, StopIteration):
+                for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
             for task in Path(f"/proc/{current}/task").iterdir():
                 stack += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, ValueError):
