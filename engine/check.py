@@ -394,12 +394,14 @@ def check_repo(
 
 
 def shared_kinds(policies: PolicySet) -> frozenset[str] | None:
-    """The file kinds whose records matter beyond their own file (the collections
-    that are not :func:`local_collections`); None when every file does (hand-written
-    Rego reads whole files)."""
-    if policies.rego:
-        return None
-    program = policies.program
+    """The file kinds whose records matter beyond their own file; None when every
+    file does (hand-written Rego reads whole files)."""
+    return None if policies.rego else joined_kinds(policies.program)
+
+
+def joined_kinds(program: Program) -> frozenset[str]:
+    """The file kinds of the collections the program reads that are not
+    :func:`local_collections`."""
     shared = program.collections_used() - local_collections(program)
     return frozenset(kind for name in shared for kind in COLLECTIONS[name].kinds)
 
@@ -512,7 +514,7 @@ def _check(
     # Kinds whose records matter beyond their own file (see local_collections): with
     # PATHS, only these were read outside them (read_repo), and they are cached.
     local = local_collections(policies.program)
-    shared = frozenset(kind for name in used - local for kind in COLLECTIONS[name].kinds)
+    shared = joined_kinds(policies.program)
     structured: list[tuple[str, str, str]] = []
     collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
     for name, records in ledger_extraction.records.items():

@@ -216,7 +216,9 @@ def _in_workers(job: _Job, jobs: int) -> list[dict[str, list[Any]]]:
     global _JOB
     _JOB = job
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=TASKS_PER_WORKER) as pool:
+        with multiprocessing.get_context("fork").Pool(
+            jobs, maxtasksperchild=TASKS_PER_WORKER
+        ) as pool:
             return pool.map(_work, range(len(job[3])), chunksize=1)
     finally:
         _JOB = None
