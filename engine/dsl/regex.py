@@ -68,6 +68,7 @@ class CompiledRegex:
         return self._bounded(lambda: self.program.search(text, timeout=_timeout())) is not None
 
     def _bounded(self, match: Callable[[], T]) -> T:
+        self.program  # noqa: B018 -- compiled first: compiling is not matching
         watch = _WATCH
         if watch.armed and threading.get_ident() == watch.thread:
             watch.count += 1
