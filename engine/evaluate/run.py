@@ -15,7 +15,7 @@ from engine.dsl.compile import RegoModule, aggregate_module
 from engine.evaluate.backends import Backend, RegopyBackend, make_backend
 from engine.evaluate.facts import to_rego
 from engine.evaluate.prescreen import prescreened
-from engine.evaluate.reference import UNDEF, Evaluator, elements
+from engine.evaluate.reference import UNDEF, Evaluator, elements, memo
 from engine.evaluate.reference import prefilter as compiled_prefilter
 from engine.finding import Finding
 from engine.model import COLLECTIONS, GLOBALS, rec
@@ -49,15 +49,7 @@ def candidates(
     source = evaluator.value(checked.clause.generators[0].source, {})
     records = elements(source) if source is not UNDEF else []
     if reported is not None and checked.at == checked.main_var:
-        answers: dict[str, bool] = {}  # records of one file share the answer
-
-        def in_reported(record: Any) -> bool:
-            path = _path_of(record)
-            if path not in answers:
-                answers[path] = reported(path)
-            return answers[path]
-
-        records = [r for r in records if in_reported(r)]
+        records = _in_reported(model, records, reported)
     if prefilter:  # first: it screens whole collections at once (engine/evaluate/prescreen.py)
         records = prescreened(program, checked, model, records)
     policy = checked.policy
@@ -77,6 +69,26 @@ def candidates(
         test = compiled_prefilter(program, checked)
         records = [r for r in records if test(r)]
     return records
+
+
+def _in_reported(
+    model: InputModel, records: list[Any], reported: Callable[[str], bool]
+) -> list[Any]:
+    """The records in reported files, worked out once per collection (the clauses
+    that range over it share the list) and ``reported`` asked once per path."""
+    kept: dict[int, tuple[list[Any], list[Any]]] = memo(model, "_in_reported", reported, dict)
+    found = kept.get(id(records))
+    if found is None or found[0] is not records:
+        answers: dict[str, bool] = {}
+
+        def reports(record: Any) -> bool:
+            path = _path_of(record)
+            if path not in answers:
+                answers[path] = reported(path)
+            return answers[path]
+
+        found = kept[id(records)] = (records, [r for r in records if reports(r)])
+    return found[1]
 
 
 def _path_of(record: Any) -> str:
