@@ -45,12 +45,15 @@ class RegopyBackend:
         if bundle is not None:
             import tempfile
 
-            with tempfile.NamedTemporaryFile(prefix="proofgate-", suffix=".bundle") as file:
-                file.write(bundle)
-                file.flush()
-                binary = self._regopy.BundleFormat.Binary
-                self.bundle = self.interpreter.load_bundle(file.name, binary)
-            return
+            try:  # regopy loads a bundle from a file only
+                with tempfile.NamedTemporaryFile(prefix="proofgate-", suffix=".bundle") as file:
+                    file.write(bundle)
+                    file.flush()
+                    binary = self._regopy.BundleFormat.Binary
+                    self.bundle = self.interpreter.load_bundle(file.name, binary)
+                return
+            except (OSError, self._regopy.RegoError):
+                pass  # no temporary file, or a bundle regopy refuses: compile the modules
         for name, text in modules.items():
             try:
                 self.interpreter.add_module(name, text)
@@ -61,14 +64,19 @@ class RegopyBackend:
         except self._regopy.RegoError as exc:
             raise _compile_error(_regopy_errors(str(exc), modules), modules, "") from None
 
-    def save(self) -> bytes:
+    def save(self) -> bytes | None:
         """The loaded modules, compiled: ``load(..., bundle=)`` takes them back in
-        milliseconds, where compiling the shipped pack takes about 0.2 s."""
+        milliseconds, where compiling the shipped pack takes about 0.2 s (None
+        where no temporary file can be written)."""
         import tempfile
 
-        with tempfile.NamedTemporaryFile(prefix="proofgate-", suffix=".bundle") as file:
-            self.interpreter.save_bundle(file.name, self.bundle, self._regopy.BundleFormat.Binary)
-            return Path(file.name).read_bytes()
+        try:
+            with tempfile.NamedTemporaryFile(prefix="proofgate-", suffix=".bundle") as file:
+                binary = self._regopy.BundleFormat.Binary
+                self.interpreter.save_bundle(file.name, self.bundle, binary)
+                return Path(file.name).read_bytes()
+        except (OSError, self._regopy.RegoError):
+            return None
 
     def query(self, document: Any) -> Any:
         # A value goes in as regopy's Input, built node by node: several times

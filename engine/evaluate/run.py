@@ -183,7 +183,7 @@ def _texts(modules: list[RegoModule]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(texts.items()))
 
 
-def regopy_bundle(modules: list[RegoModule]) -> bytes:
+def regopy_bundle(modules: list[RegoModule]) -> bytes | None:
     """regopy's compiled bundle of the modules, for ``evaluate(bundle=)``."""
     backend = _loaded_backend("regopy", _texts(modules))
     assert isinstance(backend, RegopyBackend)
