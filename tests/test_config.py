@@ -344,3 +344,15 @@ def test_report_rules_follow_the_configuration(tmp_path: Path) -> None:
     rules = {r["id"]: r for r in json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]}
     assert not any(rule.startswith("honey-is-baseline") for rule in rules)
     assert rules["forge-claims-need-proof.named"]["defaultConfiguration"]["level"] == "warning"
+
+
+def test_the_settings_and_their_schema_name_the_same_keys_and_defaults() -> None:
+    """Settings (no pydantic on the hot path) and schema() (built on first use) list
+    the keys twice: they must agree."""
+    import dataclasses
+
+    from engine.config import schema
+
+    model = schema()
+    assert [f.name for f in dataclasses.fields(Settings)] == list(model.model_fields)
+    assert Settings(**model().model_dump()) == Settings()
