@@ -40,7 +40,7 @@ def atom_matches(atom: Atom, record: Any) -> list[dict[str, Any]]:
     memo = record.setdefault("_re", {})
     key = (atom.regex.source, atom.regex.flags, atom.path)
     if key not in memo:
-        memo[key] = _find(atom, record, value)
+        memo[key] = _find(atom, record, atom.regex.finditer, value)
     found: list[dict[str, Any]] = memo[key]
     return found
 
@@ -60,15 +60,14 @@ def atom_found(atom: Atom, record: Any) -> bool:
         return bool(memo[key])
     found = memo.get((*key, "found"))
     if found is None:
-        found = memo[(*key, "found")] = _find(atom, record, value, atom.regex.search)
+        found = memo[(*key, "found")] = _find(atom, record, atom.regex.search, value)
     return bool(found)
 
 
-def _find(
-    atom: Atom, record: dict[str, Any], value: str, match: Callable[[str], T] | None = None
-) -> T | list[dict[str, Any]]:
+def _find(atom: Atom, record: dict[str, Any], match: Callable[[str], T], value: str) -> T:
+    """``match(value)``, a regex that runs too long named with the record it ran on."""
     try:
-        return match(value) if match is not None else atom.regex.finditer(value)
+        return match(value)
     except RegexTimeout as exc:
         where = atom.origin
         raise ProofgateError(
