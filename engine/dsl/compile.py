@@ -5,8 +5,10 @@ Each clause becomes an array comprehension over its candidate records
 (large ``contains`` sets build super-linearly). A hit carries the candidate's
 index, the values the message needs (``v``) and the span of the anchoring
 regex match (``o``). Regex tests read facts Python computed
-(``record._m.rN``); ``or``, ``not`` of compound conditions and ``some`` become
-helper functions so that their variables stay local. The output only uses
+(``record._m.rN``); ``or``, ``not`` of compound conditions, ``some`` and the
+body of ``every`` become helper functions so that their variables stay local
+(and, for ``every``, because regopy 1.5.2 gets a ``not`` inline in its body
+wrong). The output only uses
 constructs that behave the same on regopy and regorus.
 
 regopy neither indexes nor plans, so two shapes are compiled for its cost:
@@ -154,12 +156,10 @@ class _PolicyCompiler:
         if isinstance(expr, ast.Quantified):
             if expr.kind == "some":
                 return [self.helper(expr, bound)]
-            body = self.statements(expr.body, {*bound, expr.var}, binds=True)
-            return [
-                f"every {self.var(expr.var)} in {self.value(expr.source)} {{\n"
-                + "".join(f"\t\t{line}\n" for line in body)
-                + "\t}"
-            ]
+            # The body is a helper: regopy 1.5.2 finds `every` true when a `not` in
+            # its body fails (docs/design.md); a `not` in a helper it gets right.
+            call = self.helper(expr.body, {*bound, expr.var})
+            return [f"every {self.var(expr.var)} in {self.value(expr.source)} {{\n\t\t{call}\n\t}}"]
         return [self.value(expr)]
 
     def matches(self, expr: ast.Matches, bound: set[str], binds: bool) -> list[str]:

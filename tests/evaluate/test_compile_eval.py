@@ -151,6 +151,11 @@ CONDITIONS = {
         'for l in [ledger] where l.present and l.repo == "o/r"',
         "{l.repo}",
     ),
+    # regopy 1.5.2 took `every` for true when a `not` in its body failed inline
+    "not-inside-every": (
+        'for c in runner_classes where not every q in runner_classes { "gpu" not in q.labels }',
+        "{c.name}",
+    ),
     "negated-every": (
         "for c in runner_classes where not every p in c.proofs { p.age_days < 180 }",
         "{c.name}",
