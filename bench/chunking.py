@@ -13,10 +13,10 @@ import statistics
 import time
 from typing import Any
 
-from engine.check import load_policies
+from engine.core.resources import shipped_policies
 from engine.evaluate import run
 from engine.extract.ledger import absent_ledger
-from engine.resources import shipped_policies
+from engine.pack import load_policies
 
 TEXTS = [
     "GloriousFlywheel supports GitLab runners today.",

@@ -27,19 +27,18 @@ import hashlib
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from engine.errors import ErrorGroup, ProofgateError
-from engine.finding import Finding
-from engine.jsontext import pretty
-
-if TYPE_CHECKING:
-    from engine.check import CheckResult
+from engine.core.errors import ErrorGroup, ProofgateError
+from engine.core.finding import Finding
+from engine.core.jsontext import pretty
+from engine.core.result import BaselineReport, CheckResult, Entry
+from engine.core.text import read_utf8
 
 BASELINE_FILE = ".proofgate-baseline.json"
 VERSION = 1
@@ -87,44 +86,10 @@ def fingerprints(root: Path | None, findings: list[Finding]) -> list[str]:
 def _file_lines(root: Path | None, rel: str) -> list[str] | None:
     if root is None:
         return None
-    from engine.discover import read_text
+    from engine.repo.discover import read_text
 
     text = read_text(root, rel).text
     return None if text is None else _LINE_BREAK.split(text)
-
-
-@dataclass(frozen=True, order=True)
-class Entry:
-    """One baselined finding: its fingerprint, and for people its rule, path and message."""
-
-    path: str
-    rule: str
-    fingerprint: str
-    message: str = ""
-
-    def as_json(self) -> dict[str, str]:
-        return {
-            "fingerprint": self.fingerprint,
-            "rule": self.rule,
-            "path": self.path,
-            "message": self.message,
-        }
-
-
-@dataclass
-class BaselineReport:
-    """What a baseline did to a check: how many findings it absorbed, which entries are gone."""
-
-    file: str
-    baselined: int
-    vanished: list[Entry]
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "file": self.file,
-            "baselined": self.baselined,
-            "vanished": [entry.as_json() for entry in self.vanished],
-        }
 
 
 def entries(result: CheckResult) -> list[Entry]:
@@ -172,9 +137,7 @@ def load(path: Path, label: str) -> list[Entry]:
         raise ProofgateError(
             f"{label}: no such baseline file", hint="write one with 'proofgate baseline'"
         )
-    from engine.check import read_policy_file
-
-    text = read_policy_file(path)
+    text = read_utf8(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -60,7 +60,7 @@ def fingerprint() -> str:
 
     digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
     roots = [Path(engine.__file__).parent]
-    from engine.resources import grammar_text
+    from engine.core.resources import grammar_text
 
     digest.update(grammar_text().encode())
     for name in _LIBRARIES:

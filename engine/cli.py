@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from engine.errors import ProofgateError
+from engine.core.errors import ProofgateError
 
 if TYPE_CHECKING:
-    from engine.check import CheckResult
     from engine.config import Config
+    from engine.core.result import CheckResult
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 CACHE_DIRECTORY = ".proofgate_cache"  # engine.cache.DIRECTORY, without importing it
@@ -48,7 +48,7 @@ def _today(now: str | None) -> dt.date:
 
 def _policy_dirs(policies: tuple[str, ...], config: Config | None = None) -> list[Path]:
     """``-p`` directories, else the configured ones, else the shipped pack."""
-    from engine.resources import shipped_policies
+    from engine.core.resources import shipped_policies
 
     if policies:
         return [Path(p) for p in policies]
@@ -60,7 +60,7 @@ def _policy_dirs(policies: tuple[str, ...], config: Config | None = None) -> lis
 def _repo_config(root: str | None = None) -> Config:
     """The configuration at the repo root (``--root``, else the enclosing work tree)."""
     from engine.config import load_config
-    from engine.discover import find_root
+    from engine.repo.discover import find_root
 
     return load_config(find_root(root))
 
@@ -76,23 +76,16 @@ def _configured_check(
     jobs: int | None,
 ) -> tuple[CheckResult, Config]:
     """Check with the repo's configuration; the flags given override it."""
-    from engine.cache import open_cache
-    from engine.check import check_repo, read_pack
     from engine.config import load_config
-    from engine.discover import find_root
+    from engine.pack import Pack, read_pack
+    from engine.pipeline import Options, run
+    from engine.repo.discover import find_root
 
     repo = find_root(root)
     config = load_config(repo)
-    pack = read_pack(_policy_dirs(policies, config))
-    ledger = ledger or config.ledger()
-    cache = open_cache(repo, use_cache)
-    try:
-        result = check_repo(
-            pack, repo, list(paths), ledger, _today(now), backend, config, cache, jobs
-        )
-    finally:
-        cache.close()
-    return result, config
+    pack = Pack(read_pack(_policy_dirs(policies, config)), config, use_cache)
+    options = Options(paths, ledger or config.ledger(), _today(now), backend, jobs, use_cache)
+    return run(pack, repo, options), config
 
 
 class _Group(click.Group):
@@ -241,7 +234,7 @@ def baseline_command(
 ) -> None:
     """Record today's findings so that 'check --baseline FILE' reports only new ones."""
     from engine import baseline
-    from engine.discover import find_root
+    from engine.repo.discover import find_root
 
     repo = find_root(root)
     result, _ = _configured_check(root, paths, policies, ledger, now, backend, not no_cache, jobs)
@@ -258,7 +251,7 @@ def compile_command(files: tuple[str, ...]) -> None:
 
     A file is compiled with the rest of its directory, whose patterns it may use.
     """
-    from engine.check import load_policies
+    from engine.pack import load_policies
 
     paths = [Path(f).resolve() for f in files]
     policy_set = load_policies(sorted({p.parent if p.is_file() else p for p in paths}))
@@ -277,17 +270,16 @@ def compile_command(files: tuple[str, ...]) -> None:
 )
 def explain(rule_id: str, policies: tuple[str, ...]) -> None:
     """Print a policy's rationale, fix hint and source."""
-    import difflib
-
-    from engine.check import load_policies
+    from engine.core.text import did_you_mean
+    from engine.pack import load_policies
 
     policy_set = load_policies(_policy_dirs(policies, _repo_config()))
     known = {c.rule: c for c in policy_set.program.clauses}
     by_policy = {p.id: p for p in policy_set.program.policies}
     policy = by_policy.get(rule_id) or (known[rule_id].policy if rule_id in known else None)
     if policy is None:
-        close = difflib.get_close_matches(rule_id, [*known, *by_policy], n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "run 'proofgate check' to see rule ids"
+        close = did_you_mean(rule_id, [*known, *by_policy])
+        hint = f"did you mean '{close}'?" if close else "run 'proofgate check' to see rule ids"
         raise ProofgateError(f"unknown rule '{rule_id}'", hint=hint)
     span = policy.span
     source = policy_set.sources[span.path].splitlines()[span.line - 1 : span.end_line]
@@ -319,7 +311,8 @@ def policy_tests(policies: tuple[str, ...], fmt: str, pattern: str | None, backe
     """Run the annotated test cases kept under <policy dir>/tests/ (docs/policy-tests.md)."""
     from engine.policytest import render, run_suite
 
-    report = run_suite(_policy_dirs(policies, _repo_config()), pattern, backend)
+    config = _repo_config()
+    report = run_suite(_policy_dirs(policies, config), pattern, backend, config)
     click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)
     sys.exit(0 if report.passed else 1)
 
@@ -356,32 +349,35 @@ def matrix_command(
     Docs embed it between <!-- proofgate:matrix --> and <!-- /proofgate:matrix -->.
     """
     from engine import matrix
-    from engine.check import DEFAULT_LEDGER, load_ledger_model
-    from engine.discover import find_root
+    from engine.extract import matrix as proof_matrix
+    from engine.pipeline import load_ledger
+    from engine.repo.discover import find_root
+    from engine.repo.inputs import DEFAULT_LEDGER
 
     if files and not write:
         raise click.UsageError("FILES are only used with --write")
     if write and fmt != "markdown":
         raise click.UsageError("--write embeds the Markdown table; --format is for printing")
     repo, today = find_root(root), _today(now)
-    record, _, ledger_path = load_ledger_model(repo, ledger, today)
+    record, _, ledger_path = load_ledger(repo, ledger, today)
     if ledger_path is None:
         raise ProofgateError(
             f"no proof ledger ({DEFAULT_LEDGER} not found in {repo}): there is no matrix to render",
             hint=f"add {DEFAULT_LEDGER} at the repo root or pass --ledger FILE",
         )
-    rows = matrix.build_matrix(record, today)
+    rows = proof_matrix.build_matrix(record, today)
     if not write:
-        text = matrix.render_json(rows) if fmt == "json" else matrix.render_markdown(rows)
+        text = (
+            proof_matrix.render_json(rows) if fmt == "json" else proof_matrix.render_markdown(rows)
+        )
         click.echo(text, nl=False)
         return
     targets = matrix.resolve_files(repo, list(files)) if files else matrix.marked_files(repo)
-    result = matrix.write_matrices(repo, targets, matrix.table_lines(rows))
-    for finding in result.unclosed:
-        where = f"{finding.path}:{finding.line}:{finding.column}"
-        click.echo(f"{where}: warning: {finding.message}", err=True)
+    result = matrix.write_matrices(repo, targets, proof_matrix.table_lines(rows))
+    for where in result.unclosed:
+        click.echo(f"{where}: warning: unclosed matrix marker", err=True)
     for rel in result.unmarked:
-        click.echo(f"note: {rel}: no {matrix.OPEN} marker, left alone", err=True)
+        click.echo(f"note: {rel}: no {proof_matrix.OPEN} marker, left alone", err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     for rel in result.changed:
@@ -391,7 +387,7 @@ def matrix_command(
         click.echo(
             f"proof matrix up to date in {embedded} file{'' if embedded == 1 else 's'}"
             if embedded
-            else f"no Markdown file embeds the proof matrix ({matrix.OPEN})"
+            else f"no Markdown file embeds the proof matrix ({proof_matrix.OPEN})"
         )
 
 
@@ -403,7 +399,7 @@ def init_command(root: str | None, force: bool) -> None:
 
     Existing files are left alone (and named) unless --force.
     """
-    from engine.discover import find_root
+    from engine.repo.discover import find_root
     from engine.starter import WORKFLOW, write_starters
 
     for written in write_starters(find_root(root), force):
@@ -424,8 +420,8 @@ def fmt_command(files: tuple[str, ...], write: bool, check_only: bool) -> None:
     files that would change (--check). Comments are kept with the line they
     precede; a file the formatter cannot rewrite faithfully is an error (exit 2).
     """
-    from engine.errors import ErrorGroup
-    from engine.fmt import format_files, write_changed
+    from engine.core.errors import ErrorGroup
+    from engine.dsl.format import format_files, write_changed
 
     if write and check_only:
         raise click.UsageError("--write and --check exclude each other")

@@ -38,17 +38,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from engine.errors import ErrorGroup, ProofgateError
-from engine.finding import Finding
+from engine.core.errors import ErrorGroup, ProofgateError
+from engine.core.finding import Finding
+from engine.core.globs import selected
+from engine.core.rules import names_rule
+from engine.core.text import read_utf8, shown_path
 
 if TYPE_CHECKING:
-    from pathspec import GitIgnoreSpec
     from pydantic import BaseModel
     from pydantic_core import ErrorDetails
 
-    from engine.check import PolicySet
-    from engine.dsl.check import Program
-    from engine.rules import Rule
+    from engine.core.rules import Rule
 
 CONFIG_FILE = ".proofgate.toml"
 PYPROJECT = "pyproject.toml"
@@ -84,14 +84,11 @@ def schema() -> type[BaseModel]:
     from pydantic_core import PydanticCustomError
 
     def valid_glob(glob: str) -> str:
-        from pathspec import GitIgnoreSpec
+        from engine.core.globs import glob_error
 
-        try:
-            GitIgnoreSpec.from_lines([glob])
-        except ValueError as exc:
-            raise PydanticCustomError(
-                "glob", "invalid path glob: {reason}", {"reason": str(exc)}
-            ) from None
+        problem = glob_error(glob)
+        if problem is not None:
+            raise PydanticCustomError("glob", "invalid path glob: {reason}", {"reason": problem})
         return glob
 
     text = Annotated[str, Field(strict=True, min_length=1)]
@@ -156,27 +153,17 @@ class Config:
 
     def selects(self, rel: str) -> bool:
         """Whether the ``include``/``exclude`` globs keep a repo-relative path."""
-        included, excluded = self._specs
-        if included is not None and not included.match_file(rel):
-            return False
-        return excluded is None or not excluded.match_file(rel)
+        return selected(rel, *self._globs)
 
     @functools.cached_property
-    def _specs(self) -> tuple[GitIgnoreSpec | None, GitIgnoreSpec | None]:
-        from pathspec import GitIgnoreSpec
-
-        def spec(globs: list[str]) -> GitIgnoreSpec | None:
-            return GitIgnoreSpec.from_lines(globs) if globs else None
-
-        return spec(self.settings.include), spec(self.settings.exclude)
+    def _globs(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return tuple(self.settings.include), tuple(self.settings.exclude)
 
     def severity_of(self, rule: str, default: str) -> str | None:
         """The configured severity of a rule id (None when it is disabled).
 
         The most specific name wins: a rule id over its policy id.
         """
-        from engine.suppress import names_rule
-
         if any(names_rule(name, rule) for name in self.settings.disable):
             return None
         named = [n for n in self.settings.severity if names_rule(n, rule)]
@@ -205,7 +192,7 @@ class Config:
         if self.path is None:
             return ProofgateError(message)
         line, column = key_position(self.text, (*self.table, *key))
-        return ProofgateError(message, _shown(self.path), line, column, self.text)
+        return ProofgateError(message, shown_path(self.path), line, column, self.text)
 
 
 def key_position(text: str, key: Key) -> tuple[int, int]:
@@ -229,14 +216,6 @@ def key_position(text: str, key: Key) -> tuple[int, int]:
     return line, column
 
 
-def _shown(path: Path) -> str:
-    """A path as the user should see it: relative to the current directory when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 # Reading
 
 
@@ -257,15 +236,14 @@ def load_config(root: Path) -> Config:
 
 def read_config(path: Path, table: tuple[str, ...] = ()) -> Config:
     """Read and validate a configuration file; raise ProofgateError with positions."""
-    from engine.check import read_policy_file
     from engine.extract.generic import toml_error_at
 
-    text = read_policy_file(path)
+    text = read_utf8(path)
     try:
         document: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message, line, column = toml_error_at(exc, text)
-        raise ProofgateError(message, _shown(path), line, column, text) from None
+        raise ProofgateError(message, shown_path(path), line, column, text) from None
     values: Any = document
     for part in table:
         if not isinstance(values, dict) or part not in values:
@@ -305,73 +283,3 @@ def _schema_error(config: Config, error: ErrorDetails) -> ProofgateError:
     else:
         message = f"{where}: {error['msg']} (got {error['input']!r})"
     return config.error(message, loc)
-
-
-# Applying the configuration to the loaded policies
-
-
-def configure(policy_set: PolicySet, config: Config) -> PolicySet:
-    """Check the ids the configuration names against the loaded policies and apply
-    its path overrides; raise ProofgateError (with positions) on unknown ids."""
-    from engine.suppress import known_rules
-
-    policies = {p.id for p in policy_set.program.policies}
-    errors = _unknown_ids(config, set(known_rules(policy_set)), policies)
-    if errors:
-        raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
-    overrides = config.path_overrides()
-    if not overrides:
-        return policy_set
-    return dataclasses.replace(policy_set, program=with_paths(policy_set.program, overrides))
-
-
-def _unknown_ids(config: Config, known: set[str], policies: set[str]) -> list[ProofgateError]:
-    import difflib
-
-    def unknown(name: str, key: Key, what: str, choices: set[str]) -> ProofgateError:
-        close = difflib.get_close_matches(name, sorted(choices), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return config.error(f"{what} '{name}' is not among the loaded policies{hint}", key)
-
-    settings = config.settings
-    errors = [
-        unknown(name, ("severity", name), "rule", known)
-        for name in settings.severity
-        if name not in known
-    ]
-    errors += [
-        unknown(name, ("disable", index), "rule", known)
-        for index, name in enumerate(settings.disable)
-        if name not in known
-    ]
-    errors += [
-        unknown(name, ("paths", name), "policy", policies)
-        for name in settings.paths
-        if name not in policies
-    ]
-    if settings.primary_surface is not None:
-        if PRIMARY_SURFACE_POLICY not in policies:
-            message = (
-                f"primary-surface sets the paths of policy '{PRIMARY_SURFACE_POLICY}', "
-                "which is not among the loaded policies (use [paths] for your own policies)"
-            )
-            errors.append(config.error(message, ("primary-surface",)))
-        elif PRIMARY_SURFACE_POLICY in settings.paths:
-            message = f"primary-surface and paths.{PRIMARY_SURFACE_POLICY} both set its paths"
-            errors.append(config.error(message, ("primary-surface",)))
-    return errors
-
-
-def with_paths(program: Program, overrides: dict[str, list[str]]) -> Program:
-    """The program with the ``paths`` of the named policies replaced."""
-    replaced = {
-        p.id: dataclasses.replace(p, paths=tuple(overrides[p.id]))
-        for p in program.policies
-        if p.id in overrides
-    }
-    policies = [replaced.get(p.id, p) for p in program.policies]
-    clauses = [
-        dataclasses.replace(c, policy=replaced[c.policy.id]) if c.policy.id in replaced else c
-        for c in program.clauses
-    ]
-    return dataclasses.replace(program, policies=policies, clauses=clauses)

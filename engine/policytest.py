@@ -11,7 +11,6 @@ appear (``expect``) and must not appear (``ok``) on which lines. See
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,13 +20,16 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from engine.check import PolicySet, load_policies, run_check
-from engine.errors import ErrorGroup, ProofgateError
+from engine.config import Config
+from engine.core.errors import ErrorGroup, ProofgateError
+from engine.core.finding import Finding
+from engine.core.jsontext import pretty
+from engine.core.rules import PARSE_ERROR, names_rule
+from engine.core.text import did_you_mean, read_utf8, shown_path
+from engine.extract.suppressions import block_end
 from engine.extract.yamlsrc import Node, anchor, dotted, node_at
-from engine.finding import Finding
-from engine.jsontext import pretty
-from engine.rules import PARSE_ERROR, Catalogue
-from engine.suppress import block_end
+from engine.pack import Catalogue, Pack, read_pack
+from engine.pipeline import Options, run
 
 DEFAULT_NOW = dt.date(2026, 11, 26)
 CASE_FILE = "case.yaml"
@@ -44,14 +46,9 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The rules a case may name
 
 
-def covers(name: str, rule: str) -> bool:
-    """Whether an annotation naming ``name`` (a rule or policy id) covers ``rule``."""
-    return rule == name or rule.startswith(name + ".")
-
-
 def _in_scope(policy: str, rule: str) -> bool:
     """Findings a case of ``policy`` compares with its expectations."""
-    return rule == PARSE_ERROR or covers(policy, rule)
+    return rule == PARSE_ERROR.id or names_rule(policy, rule)
 
 
 # Cases and their expectations
@@ -72,7 +69,7 @@ class Expectation:
         return (
             finding.path == self.path
             and self.line <= finding.line <= self.last
-            and covers(self.rule, finding.rule)
+            and names_rule(self.rule, finding.rule)
         )
 
     @property
@@ -130,23 +127,15 @@ def _subdirs(directory: Path) -> list[Path]:
 def _check_policy_folder(folder: Path, catalogue: Catalogue) -> None:
     if folder.name in catalogue.rules:
         return
-    close = difflib.get_close_matches(folder.name, list(catalogue.rules), n=1)
-    hint = f"did you mean '{close[0]}'?" if close else "name the folder after the policy it tests"
+    close = did_you_mean(folder.name, catalogue.rules)
+    hint = f"did you mean '{close}'?" if close else "name the folder after the policy it tests"
     message = f"no policy '{folder.name}' among the loaded policies"
-    raise ProofgateError(message, _shown(folder), hint=hint)
-
-
-def _shown(path: Path) -> str:
-    """A path as the user should see it: relative to the current directory when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    raise ProofgateError(message, shown_path(folder), hint=hint)
 
 
 def load_case(folder: CaseDir, catalogue: Catalogue) -> Case:
     """Read a case's annotations and ``case.yaml``; raise on any error in them."""
-    from engine.discover import discover
+    from engine.repo.discover import discover
 
     paths = [p for p in discover(folder.root, []).paths if p != CASE_FILE]
     errors: list[ProofgateError] = []
@@ -175,7 +164,7 @@ def check_rule(
     name: str, folder: CaseDir, catalogue: Catalogue, where: tuple[str, int, int, str | None]
 ) -> None:
     """Raise unless ``name`` is parse-error or a rule or the id of the case's policy."""
-    if name == PARSE_ERROR:
+    if name == PARSE_ERROR.id:
         return
     owner = catalogue.policy_of(name)
     if owner == folder.policy:
@@ -185,10 +174,8 @@ def check_rule(
         message = f"'{name}' belongs to policy '{owner}', but this case tests '{folder.policy}'"
         raise ProofgateError(message, path, line, column, source)
     own = [folder.policy, *catalogue.rules.get(folder.policy, [])]
-    close = difflib.get_close_matches(name, own, n=1) or difflib.get_close_matches(
-        name, catalogue.names(), n=1
-    )
-    hint = f"did you mean '{close[0]}'?" if close else f"rules of the policy: {', '.join(own)}"
+    close = did_you_mean(name, own) or did_you_mean(name, catalogue.names())
+    hint = f"did you mean '{close}'?" if close else f"rules of the policy: {', '.join(own)}"
     raise ProofgateError(f"unknown rule '{name}'", path, line, column, source, hint)
 
 
@@ -207,13 +194,13 @@ def annotation_style(rel: str) -> re.Pattern[str] | None:
 
 def file_annotations(folder: CaseDir, rel: str, catalogue: Catalogue) -> list[Expectation]:
     """The expectations written as comments in one file of a case (all errors at once)."""
-    from engine.discover import read_text
+    from engine.repo.discover import read_text
 
     style = annotation_style(rel)
     text = read_text(folder.root, rel).text if style else None
     if style is None or text is None:
         return []
-    shown = _shown(folder.root / rel)
+    shown = shown_path(folder.root / rel)
     out: list[Expectation] = []
     errors: list[ProofgateError] = []
     for number, match, target, last in annotation_lines(text, style):
@@ -319,10 +306,9 @@ def read_case_file(
     full = folder.root / CASE_FILE
     if not full.is_file():
         return DEFAULT_NOW, []
-    from engine.check import read_policy_file
 
-    text = read_policy_file(full)
-    shown = _shown(full)
+    text = read_utf8(full)
+    shown = shown_path(full)
     root = _case_tree(text, shown)
     try:
         parsed = CaseFile.model_validate(root.plain() if root else {})
@@ -431,10 +417,10 @@ class CaseResult:
         return not self.missing and not self.unexpected
 
 
-def run_case(policy_set: PolicySet, case: Case, backend: str = "regopy") -> CaseResult:
+def run_case(pack: Pack, case: Case, backend: str = "regopy") -> CaseResult:
     """Check the case folder as a repo root and compare with its expectations."""
     try:
-        result = run_check(policy_set, case.folder.root, [], None, case.now, backend)
+        result = run(pack, case.folder.root, Options(today=case.now, backend=backend))
     except ProofgateError as error:
         raise _located(error, case.folder.root) from None
     findings = [
@@ -448,7 +434,7 @@ def _located(error: ProofgateError, root: Path) -> ProofgateError:
     if isinstance(error, ErrorGroup):
         return ErrorGroup([_located(e, root) for e in error.errors])
     if error.path and not Path(error.path).is_absolute():
-        error.path = _shown(root / error.path)
+        error.path = shown_path(root / error.path)
     return error
 
 
@@ -499,13 +485,19 @@ class SuiteReport:
         return sum(not r.passed for r in self.results)
 
 
-def run_suite(dirs: list[Path], pattern: str | None = None, backend: str = "regopy") -> SuiteReport:
-    """Load the policies once, then read, run and judge every selected case."""
-    policy_set = load_policies(dirs)
-    catalogue = Catalogue.of(policy_set)
+def run_suite(
+    dirs: list[Path],
+    pattern: str | None = None,
+    backend: str = "regopy",
+    config: Config | None = None,
+) -> SuiteReport:
+    """Load the policies once (with ``config`` applied, as ``check`` would), then
+    read, run and judge every selected case."""
+    pack = Pack(read_pack(dirs), config or Config(), use_cache=False)
+    catalogue = pack.policies.catalogue
     folders = find_cases(dirs, catalogue, pattern)
     cases = load_cases(folders, catalogue)
-    results = [run_case(policy_set, case, backend) for case in cases]
+    results = [run_case(pack, case, backend) for case in cases]
     return SuiteReport(results, coverage(catalogue, results), annotation_counts(cases))
 
 
@@ -561,7 +553,7 @@ def render_text(report: SuiteReport, color: bool = False) -> str:
     lines: list[str] = []
     for result in report.results:
         verdict = paint("PASS", _GREEN) if result.passed else paint("FAIL", _RED)
-        where = "" if result.passed else f"  ({_shown(result.case.folder.root)})"
+        where = "" if result.passed else f"  ({shown_path(result.case.folder.root)})"
         lines.append(f"{verdict} {result.case.folder.id}{where}")
         lines.extend(f"    {line}" for line in diff_lines(result))
     if not report.results:
@@ -640,7 +632,7 @@ def _case_json(result: CaseResult) -> dict[str, Any]:
         "case": case.folder.id,
         "policy": case.folder.policy,
         "name": case.folder.name,
-        "path": _shown(case.folder.root),
+        "path": shown_path(case.folder.root),
         "status": "pass" if result.passed else "fail",
         "expect": case.count("expect"),
         "ok": case.count("ok"),

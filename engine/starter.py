@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config import CONFIG_FILE, PYPROJECT, PYPROJECT_TABLE, read_config
-from engine.errors import ProofgateError
+from engine.core.errors import ProofgateError
 
 WORKFLOW = ".github/workflows/proofgate.yml"
 LEDGER = "proofs.yaml"

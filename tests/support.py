@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
 
+from engine.config import Config
+from engine.core.finding import Finding
+from engine.core.result import CheckResult
 from engine.evaluate.reference import Evaluator
 from engine.evaluate.run import InputModel, candidates, make_finding
-from engine.finding import Finding
+from engine.pack import Pack, PolicySet
+from engine.pipeline import Options, run
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,3 +50,18 @@ def reference_findings(program: Any, model: InputModel) -> set[Finding]:
         for hit in evaluator.hits(clause, records):
             found.add(make_finding(program, clause, records[hit["i"]], hit))
     return found
+
+
+def run_check(
+    policies: PolicySet,
+    root: Path,
+    targets: list[str] | tuple[str, ...] = (),
+    ledger: str | None = None,
+    now: dt.date | None = None,
+    backend: str = "regopy",
+    config: Config | None = None,
+    jobs: int | None = None,
+) -> CheckResult:
+    """The pipeline's one entry with an already compiled pack, without caches."""
+    options = Options(tuple(targets), ledger, now or dt.date.today(), backend, jobs)
+    return run(Pack.of(policies, config), root, options)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from engine import baseline
 from engine.cli import main
-from engine.finding import Finding
+from engine.core.finding import Finding
 
 REPO = Path(__file__).resolve().parent.parent
 DRIFTING = REPO / "fixtures" / "repos" / "gf-drifting"

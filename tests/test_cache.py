@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import engine.check
+import engine.pack
+import engine.pipeline
 from engine.cache import DIRECTORY, Cache, fingerprint, open_cache
 from engine.cli import main
 from tests.support import REPO
@@ -47,13 +48,13 @@ def check(root: Path, *args: str) -> tuple[int, list[dict[str, object]]]:
 def checks_without_evaluating(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the runs that extract and evaluate (the cache missed)."""
     calls: list[int] = []
-    original = engine.check._check
+    original = engine.pipeline._check
 
     def counted(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine.check, "_check", counted)
+    monkeypatch.setattr(engine.pipeline, "_check", counted)
     return calls
 
 
@@ -230,7 +231,7 @@ def test_the_compiled_pack_is_shared_through_the_users_cache(
     def no_compiling(*args: object) -> object:
         raise AssertionError("compiled the pack again")
 
-    monkeypatch.setattr(engine.check, "_compile_pack", no_compiling)
+    monkeypatch.setattr(engine.pack, "_compile", no_compiling)
     built: list[object] = []
     monkeypatch.setattr("regopy.Interpreter.build", lambda *a: built.append(a))
     assert check(repo) == cold

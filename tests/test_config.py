@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.check import load_policies
 from engine.cli import main
-from engine.config import Config, Settings, configure, load_config, read_config
-from engine.errors import ProofgateError
+from engine.config import Config, Settings, load_config, read_config
+from engine.core.errors import ProofgateError
+from engine.core.finding import Finding
+from engine.core.resources import shipped_policies
 from engine.extract.ledger import load_ledger
-from engine.finding import Finding
-from engine.resources import shipped_policies
+from engine.pack import configure, load_policies
 from engine.starter import write_starters
 from tests.support import readme_block
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine import discover
 from engine.cli import main
+from engine.repo import discover
 
 CLAIM = "We support GitLab today.\n"
 

@@ -10,23 +10,24 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.check import load_ledger_model
 from engine.cli import main
-from engine.matrix import (
+from engine.core.resources import shipped_policies
+from engine.extract.matrix import (
     CLOSE,
     OPEN,
-    RULE,
     build_matrix,
     embed,
     find_regions,
     render_markdown,
-    stale_matrices,
     table_lines,
 )
+from engine.pipeline import load_ledger
 
 REPO = Path(__file__).resolve().parent.parent
 VALID = REPO / "fixtures" / "extract" / "ledger" / "valid"
 NOW = "2026-06-01"
+RULE = "runner-class-needs-proof.matrix"
+SHIPPED = str(shipped_policies())
 
 VALID_TABLE = (
     "| Class | State | Proof surfaces | Next |\n"
@@ -60,18 +61,6 @@ runner_classes:
   tpu: {state: proved, proofs: [{surface: tpu soak, evidence: "https://example.test/a"}]}
 """
 
-NOOP_POLICY = """\
-policy noop {
-  severity info
-  rationale "r"
-  fix "f"
-  deny never
-    for f in files
-    where f.name == "no-such-file"
-    message "never"
-}
-"""
-
 
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args))
@@ -86,17 +75,9 @@ def ledger_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def noop_policies(tmp_path: Path) -> str:
-    """A policy dir whose only policy never fires, so check reports only the matrix."""
-    directory = tmp_path / "policies"
-    directory.mkdir(parents=True)
-    (directory / "noop.policy").write_text(NOOP_POLICY)
-    return str(directory)
-
-
 def matrix_findings(repo: Path, policies: str, now: str = NOW) -> list[tuple[str, int, int, str]]:
     code, out, err = run("check", "--root", str(repo), "-p", policies, "-f", "json", "--now", now)
-    assert code == 0, err  # the matrix findings are warnings
+    assert code in (0, 1), err
     return [
         (f["path"], f["line"], f["column"], f["message"])
         for f in json.loads(out)["findings"]
@@ -121,7 +102,7 @@ def test_markdown_from_the_fixture_ledger() -> None:
     code, out, err = run("matrix", "--root", str(VALID), "--now", NOW)
     assert (code, err) == (0, "")
     assert out == VALID_TABLE
-    record, _, _ = load_ledger_model(VALID, None, date(2026, 6, 1))
+    record, _, _ = load_ledger(VALID, None, date(2026, 6, 1))
     assert render_markdown(build_matrix(record, date(2026, 6, 1))) == VALID_TABLE
 
 
@@ -287,7 +268,7 @@ def test_no_markers_anywhere(tmp_path: Path) -> None:
 
 def test_check_reports_a_stale_matrix_until_write(tmp_path: Path) -> None:
     repo = ledger_repo(tmp_path)
-    policies = noop_policies(tmp_path)
+    policies = SHIPPED
     (repo / "README.md").write_text(doc("\n"))
     (repo / "docs" / "open.md").write_text(f"Intro\n\n  {OPEN}\n")
     unclosed = ("docs/open.md", 3, 3, "unclosed matrix marker")
@@ -297,10 +278,9 @@ def test_check_reports_a_stale_matrix_until_write(tmp_path: Path) -> None:
     _, out, _ = run(
         "check", "--root", str(repo), "-p", policies, "-f", "json", "--now", NOW, "README.md"
     )
-    finding = json.loads(out)["findings"][0]
+    finding = next(f for f in json.loads(out)["findings"] if f["rule"] == RULE)
     assert (finding["severity"], finding["end_line"], finding["end_column"]) == ("warning", 5, 26)
-    note = "an explicit runner-class matrix with proved, experimental, and backlog states"
-    assert note in finding["rationale"]
+    assert "named proof surface" in finding["rationale"]  # the policy's
     assert finding["fix"] == "run proofgate matrix --write"
 
     assert run("matrix", "--write", "--root", str(repo), "--now", NOW)[0] == 0
@@ -310,7 +290,7 @@ def test_check_reports_a_stale_matrix_until_write(tmp_path: Path) -> None:
 def test_check_sees_a_proof_leave_the_freshness_window(tmp_path: Path) -> None:
     (tmp_path / "proofs.yaml").write_text(ORDERED_LEDGER)
     (tmp_path / "runners.md").write_text(doc("\n"))
-    policies = noop_policies(tmp_path / "p")
+    policies = SHIPPED
     run("matrix", "--write", "--root", str(tmp_path), "--now", NOW)
     assert matrix_findings(tmp_path, policies, NOW) == []
     assert matrix_findings(tmp_path, policies, "2026-06-15") == []
@@ -319,8 +299,7 @@ def test_check_sees_a_proof_leave_the_freshness_window(tmp_path: Path) -> None:
 
 def test_check_without_a_ledger_ignores_markers(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text(doc("\n"))
-    assert matrix_findings(tmp_path, noop_policies(tmp_path / "p")) == []
-    assert stale_matrices({"README.md": "x"}, {"present": False}, date(2026, 6, 1)) == []
+    assert matrix_findings(tmp_path, SHIPPED) == []
 
 
 def test_embedded_matrix_passes_the_shipped_pack(tmp_path: Path) -> None:
@@ -363,7 +342,7 @@ def test_invalid_ledger_and_usage_errors_are_exit_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_table_lines_round_trip_through_embed(newline: str) -> None:
-    record, _, _ = load_ledger_model(VALID, None, date(2026, 6, 1))
+    record, _, _ = load_ledger(VALID, None, date(2026, 6, 1))
     lines = table_lines(build_matrix(record, date(2026, 6, 1)))
     once = embed(doc(newline), lines)
     assert embed(once, lines) == once

@@ -9,6 +9,7 @@ parallel paths too.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,12 +18,12 @@ import pytest
 
 import engine.evaluate.run as evaluation
 import engine.extract.batch as batch
-from engine.cache import open_cache
-from engine.check import check_repo, load_policies, read_pack, run_check
 from engine.config import Config
-from engine.finding import Finding
-from engine.resources import shipped_policies
-from tests.support import REPO
+from engine.core.finding import Finding
+from engine.core.resources import shipped_policies
+from engine.pack import Pack, load_policies, read_pack
+from engine.pipeline import Options, run
+from tests.support import REPO, run_check
 
 NOW = dt.date(2026, 11, 26)
 
@@ -69,14 +70,12 @@ def test_serial_parallel_cold_and_warm_agree(
     spawned = [calls(monkeypatch, module, "_in_workers") for module in (batch, evaluation)]
     assert findings(root, jobs=2) == serial
     assert all(spawned)  # extraction and queries both went to workers
-    pack = read_pack([shipped_policies()])
-    for run in ("cold", "warm"):
-        cache = open_cache(tmp_path)
-        try:
-            result = check_repo(pack, root, [], None, NOW, "regopy", Config(), cache, jobs=2)
-        finally:
-            cache.close()
-        assert result.findings == serial, run
+    copy = tmp_path / "repo"
+    shutil.copytree(root, copy)
+    pack = Pack(read_pack([shipped_policies()]), Config())
+    for mode in ("cold", "warm"):
+        result = run(pack, copy, Options(today=NOW, jobs=2, use_cache=True))
+        assert result.findings == serial, mode
 
 
 def test_a_check_of_paths_reports_what_the_whole_check_finds_there(corpus: Path) -> None:

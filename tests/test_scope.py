@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.check import CheckResult, PolicySet, load_policies, local_collections, run_check
+from engine.core.finding import Finding
+from engine.core.resources import shipped_policies
+from engine.core.result import CheckResult
 from engine.extract.base import SourceFile
-from engine.finding import Finding
-from engine.resources import shipped_policies
+from engine.pack import PolicySet, load_policies, local_collections
+from tests.support import run_check
 
 REPO = Path(__file__).resolve().parent.parent
 DRIFTING = REPO / "fixtures" / "repos" / "gf-drifting"

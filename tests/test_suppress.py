@@ -10,22 +10,22 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.check import load_policies, run_check
 from engine.cli import main
+from engine.core.finding import Finding
+from engine.core.resources import shipped_policies
+from engine.core.rules import SUPPRESSION_EXPIRED, SUPPRESSION_INVALID, SUPPRESSION_UNUSED
 from engine.extract.base import SourceFile
 from engine.extract.markdown import extract as extract_markdown
-from engine.finding import Finding
-from engine.resources import shipped_policies
-from engine.suppress import (
-    EXPIRED,
-    INVALID,
-    UNUSED,
-    Suppression,
-    apply,
-    hash_suppressions,
-    markdown_suppressions,
+from engine.extract.suppressions import Suppression, hash_suppressions, markdown_suppressions
+from engine.filters import apply
+from engine.pack import load_policies
+from tests.support import readme_block, run_check
+
+EXPIRED, INVALID, UNUSED = (
+    SUPPRESSION_EXPIRED.id,
+    SUPPRESSION_INVALID.id,
+    SUPPRESSION_UNUSED.id,
 )
-from tests.support import readme_block
 
 REPO = Path(__file__).resolve().parent.parent
 DRIFTING = REPO / "fixtures" / "repos" / "gf-drifting"
@@ -34,7 +34,7 @@ KNOWN = ["forge-claims-need-proof", "forge-claims-need-proof.named", "honey-is-b
 
 
 def markdown(text: str, path: str = "README.md") -> list[Suppression]:
-    html = extract_markdown(SourceFile(path, text, "markdown", False)).records["html"]
+    html = extract_markdown(SourceFile(path, text, "markdown")).records["html"]
     return markdown_suppressions(path, text, html)
 
 

@@ -15,10 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.dsl import ast
-from engine.dsl.regex import CompiledRegex, RegexError, compile_regex
-from engine.errors import ErrorGroup, ProofgateError
-from engine.model import (
+from engine.core.errors import ErrorGroup, ProofgateError
+from engine.core.model import (
     ANY,
     BOOL,
     COLLECTIONS,
@@ -31,6 +29,8 @@ from engine.model import (
     list_of,
     rec,
 )
+from engine.dsl import ast
+from engine.dsl.regex import CompiledRegex, RegexError, compile_regex
 
 FACTS = "_m"  # the record field where Rego finds the regex matches Python computed
 FUNCTIONS = {"count": "count(list | map) -> num"}
@@ -471,13 +471,12 @@ class _Checker:
             return None
 
     def policy(self, policy: ast.Policy) -> list[CheckedClause]:
-        from pathspec import GitIgnoreSpec
+        from engine.core.globs import glob_error
 
         for glob in (*policy.paths, *policy.exclude):
-            try:
-                GitIgnoreSpec.from_lines([glob])
-            except ValueError as exc:
-                self.error(f"invalid path glob {glob!r}: {exc}", policy.span)
+            problem = glob_error(glob)
+            if problem is not None:
+                self.error(f"invalid path glob {glob!r}: {problem}", policy.span)
         self.braces(policy.fix, "fix hint", policy.span)
         checked = []
         for index, clause in enumerate(policy.clauses):

@@ -33,9 +33,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from engine.core.model import COLLECTIONS, GLOBALS, RECORD_TYPES, STR
 from engine.dsl import ast
 from engine.dsl.check import FACTS, CheckedClause, Program, conjuncts, walk
-from engine.model import COLLECTIONS, GLOBALS, RECORD_TYPES, STR
 
 ROOT_PACKAGE = "proofgate"
 

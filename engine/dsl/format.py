@@ -30,10 +30,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
+from engine.core.errors import ProofgateError
+from engine.core.text import read_utf8
 from engine.dsl import ast
+from engine.dsl.files import policy_files
 from engine.dsl.parser import parse, tokens
-from engine.errors import ProofgateError
 
 WIDTH = 100
 _POLICY_INDENT, _CLAUSE_INDENT, _CONTINUATION = 2, 4, 6
@@ -396,3 +399,48 @@ class _Printer:
                 _Line(f"{pad}at {clause.at}", self.keywords.first("AT", after_message, end))
             )
         return lines
+
+
+# Formatting files (``proofgate fmt``): print, --write only those that change, or
+# --check; a file that does not parse, is not UTF-8, or holds a comment the
+# formatter cannot keep in place is an error and is never written.
+
+
+@dataclass
+class Formatted:
+    path: Path
+    before: str
+    after: str
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass
+class FmtReport:
+    files: list[Formatted] = field(default_factory=list)
+    errors: list[ProofgateError] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[Formatted]:
+        return [f for f in self.files if f.changed]
+
+
+def format_files(targets: list[Path]) -> FmtReport:
+    """Format every policy file under ``targets``; errors are collected, not raised."""
+    report = FmtReport()
+    for path in policy_files(targets, (".policy",)):
+        try:
+            text = read_utf8(path)
+            report.files.append(Formatted(path, text, format_source(text, str(path))))
+        except ProofgateError as error:
+            report.errors.append(error)
+    return report
+
+
+def write_changed(report: FmtReport) -> list[Path]:
+    """Rewrite the files whose text changed (byte for byte as formatted)."""
+    for formatted in report.changed:
+        formatted.path.write_text(formatted.after, encoding="utf-8", newline="")
+    return [f.path for f in report.changed]

@@ -1,7 +1,7 @@
 """Parse ``.policy`` text into the AST of ``engine.dsl.ast``.
 
 One LALR parser is built from ``grammar/proofgate.lark`` on first use and
-cached. Syntax errors become :class:`engine.errors.ProofgateError` with the
+cached. Syntax errors become :class:`engine.core.errors.ProofgateError` with the
 file, line, column, what was expected, and the source line with a caret.
 """
 
@@ -12,9 +12,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from engine.core.errors import ErrorGroup, ProofgateError
+from engine.core.resources import grammar_text
 from engine.dsl import ast
-from engine.errors import ErrorGroup, ProofgateError
-from engine.resources import grammar_text
 
 # What a user would call the grammar's terminals, for "expected ..." messages.
 _TERMINAL_NAMES = {

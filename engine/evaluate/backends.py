@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.errors import ErrorGroup, ProofgateError
+from engine.core.errors import ErrorGroup, ProofgateError
 
 
 class Backend(Protocol):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-from engine.errors import ProofgateError
+from engine.core.errors import ProofgateError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

@@ -17,10 +17,10 @@ import tomllib
 from collections import Counter
 from typing import Any
 
-from engine.errors import ProofgateError
+from engine.core.errors import ProofgateError
+from engine.core.finding import Finding
 from engine.evaluate.backends import make_backend
 from engine.evaluate.bounded import Stopped, run_bounded
-from engine.finding import Finding
 
 STRUCTURED_KINDS = {"yaml", "json", "toml", "workflow", "action", "flake_lock"}
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][A-Za-z0-9_.]*)", re.MULTILINE)

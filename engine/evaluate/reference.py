@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from engine.core.model import COLLECTIONS
 from engine.dsl import ast
 from engine.dsl.check import CheckedClause, Program, conjuncts, walk
 from engine.evaluate.facts import atom_found, atom_matches
-from engine.model import COLLECTIONS
 
 UNDEF: Any = object()
 Env = dict[str, Any]

@@ -9,6 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.core.finding import Finding
+from engine.core.globs import selected
+from engine.core.model import COLLECTIONS, GLOBALS, rec
 from engine.dsl import ast
 from engine.dsl.check import CheckedClause, Program, placeholders, walk
 from engine.dsl.compile import RegoModule, aggregate_module
@@ -17,8 +20,6 @@ from engine.evaluate.facts import to_rego
 from engine.evaluate.prescreen import prescreened
 from engine.evaluate.reference import UNDEF, Evaluator, elements, memo
 from engine.evaluate.reference import prefilter as compiled_prefilter
-from engine.finding import Finding
-from engine.model import COLLECTIONS, GLOBALS, rec
 
 # Candidate records per Rego query. regopy's set_input_term grows faster than
 # linearly with the input, one huge input fails ("Maximum statement count
@@ -96,14 +97,8 @@ def _path_of(record: Any) -> str:
 
 
 def _selected(paths: tuple[str, ...], exclude: tuple[str, ...], record: Any) -> bool:
-    from engine.rules import path_spec
-
     path = record.get("path") if isinstance(record, dict) else None
-    if not isinstance(path, str):
-        return True
-    if paths and not path_spec(paths).match_file(path):
-        return False
-    return not (exclude and path_spec(exclude).match_file(path))
+    return not isinstance(path, str) or selected(path, paths, exclude)
 
 
 def build_inputs(

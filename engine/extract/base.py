@@ -7,7 +7,7 @@ An extractor is a module with one function::
 It never raises on bad input: whatever it cannot read becomes a
 :class:`Problem` (with the best line and column it knows) and it returns the
 records it could still make. Records are plain dicts following
-``engine.model`` (``path``, ``line``, ``column``, ``end_line``, ``end_column``
+``engine.core.model`` (``path``, ``line``, ``column``, ``end_line``, ``end_column``
 and the record type's fields).
 """
 
@@ -25,13 +25,11 @@ class SourceFile:
 
     ``path`` is relative to the repo root with ``/`` separators; ``text`` is
     the decoded content (UTF-8, BOM removed, line endings kept as written).
-    ``bootstrap`` is true for flakes that bootstrap runners or CI.
     """
 
     path: str
     text: str
     kind: str
-    bootstrap: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ batches' kept records; small ones, or ``jobs=1``, run in this process. Both
 give the same records in the same order (a test compares them).
 
 The records of files of the ``cached`` kinds are kept in the cache under a
-key of their path, kind, bootstrap flag and text (and proofgate's
+key of their path, kind and text (and proofgate's
 fingerprint, see :mod:`engine.cache`). The check caches the kinds whose
 records it needs from every file even when it reports on a few (workflows,
 .bazelrc: joined across files); Markdown, checked record by record, is
@@ -32,7 +32,7 @@ from engine.extract.base import Extraction, Record, SourceFile
 
 if TYPE_CHECKING:
     from engine.cache import Cache
-    from engine.suppress import Suppression
+    from engine.extract.suppressions import Suppression
 
 Keep = Callable[[str, list[Record]], list[Record]]
 
@@ -74,9 +74,7 @@ def extract_files(
         for index, source in enumerate(sources):
             if source.kind not in cached:
                 continue
-            entries[index] = key(
-                "extract", source.kind, source.path, str(source.bootstrap), source.text
-            )
+            entries[index] = key("extract", source.kind, source.path, source.text)
             found = cache.get("extract", entries[index])
             if isinstance(found, Extraction):
                 results[index] = Extracted(found, _suppressions(source, found))
@@ -141,7 +139,7 @@ def _keep_batch(extractions: list[Extraction], keep: Keep) -> None:
 
 
 def _suppressions(source: SourceFile, extraction: Extraction) -> list[Suppression]:
-    from engine.suppress import Comments
+    from engine.extract.suppressions import Comments
 
     comments = Comments()
     comments.scan(source.path, source.kind, source.text, extraction.records.get("html", ()))

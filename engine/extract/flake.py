@@ -234,7 +234,7 @@ class _FlakeReader:
             "name": entry.name,
             "url": url,
             "type": flake_type(url, attrs.get("type", "")),
-            "bootstrap": self.source.bootstrap,
+            "flake": self.source.path,
         }
 
     def _nix_config(self, leaves: list[_Leaf]) -> None:
@@ -394,7 +394,7 @@ def _lock_input(
         "name": name,
         "url": url,
         "type": flake_type(url, attrs.get("type", "")),
-        "bootstrap": source.bootstrap,
+        "flake": flake_of(source.path),
     }
     result.add("flake_inputs", record)
 
@@ -441,3 +441,8 @@ def _skip(text: str, i: int) -> int:
 def _line_column(text: str, offset: int) -> tuple[int, int]:
     line_start = text.rfind("\n", 0, offset) + 1
     return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def flake_of(lock: str) -> str:
+    """The ``flake.nix`` a ``flake.lock`` locks: the one beside it."""
+    return lock[: -len("flake.lock")] + "flake.nix"

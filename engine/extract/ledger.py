@@ -3,7 +3,7 @@
 The ledger is parsed with :mod:`engine.extract.yamlsrc` (so every value keeps
 its line and column), validated with the pydantic schema :class:`LedgerFile`,
 and turned into the ``ledger`` global and the ``runner_classes``, ``forges``
-and ``tranches`` collections of :mod:`engine.model`.
+and ``tranches`` collections of :mod:`engine.core.model`.
 
 A ledger is either valid or a configuration error: any problem (malformed
 YAML, a duplicate key, a schema violation, a future ``verified`` date, an
@@ -30,6 +30,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from engine.extract import yamlsrc
 from engine.extract.base import Extraction, Problem, Record, position
 from engine.extract.evidence import exists_inside
+from engine.extract.matrix import rendered
 from engine.extract.yamlsrc import Node, anchor, dotted, node_at
 
 FLAKEHUB_HOSTS = ("flakehub.com", "api.flakehub.com", "cache.flakehub.com")
@@ -343,6 +344,7 @@ def _build(context: _Context, ledger: LedgerFile) -> tuple[Record, Extraction]:
     tranches = [_tranche(context, name, entry) for name, entry in ledger.tranches.items()]
     span = _node_position(context.path, context.root)
     record = _ledger_record(span, True, ledger, classes, forges, tranches)
+    record["matrix"] = rendered(record, context.now)
     records = {"runner_classes": classes, "forges": forges, "tranches": tranches}
     return record, Extraction(records=records)
 
@@ -365,7 +367,8 @@ def _ledger_record(
         "runner_classes": {record["name"]: record for record in classes},
         "forges": {record["name"]: record for record in forges},
         "tranches": {record["name"]: record for record in tranches},
-        "bootstrap_flakes": list(ledger.bootstrap_flakes),
+        "bootstrap_flakes": list(ledger.bootstrap_flakes) or ["flake.nix"],
+        "matrix": "",
         "endpoints": ledger.endpoints.model_dump(),
     }
 

@@ -42,6 +42,7 @@ from pyromark.event import Range
 
 from engine.extract import yamlsrc
 from engine.extract.base import Extraction, Problem, Record, SourceFile, position
+from engine.extract.matrix import OPEN, embedded_records
 from engine.extract.sentences import split
 
 _O = pyromark.Options
@@ -55,7 +56,7 @@ _BODY_OPTIONS = (
 _PARSER = pyromark.Markdown(options=_BODY_OPTIONS | _O.ENABLE_YAML_STYLE_METADATA_BLOCKS)
 _BODY_PARSER = pyromark.Markdown(options=_BODY_OPTIONS)
 
-COLLECTIONS = ("sentences", "code", "documents", "html")
+COLLECTIONS = ("sentences", "code", "documents", "html", "matrices")
 
 _Where = tuple[int, int, int, int]  # line, column, end line, end column in the source
 _Run = tuple[int, int, int, int, int]  # a text offset and its _Where
@@ -83,6 +84,8 @@ def extract(source: SourceFile) -> Extraction:
         body.walk(_BODY_PARSER, data[walker.body_start :].decode())
         walker = body
     walker.finish()
+    if OPEN in source.text:
+        out.records["matrices"] = embedded_records(source.path, source.text)
     return out
 
 
@@ -258,36 +261,7 @@ class _Walker:
                 start = span["start"] + base
                 size = -1  # a code span
             else:
-                if (tag := event.get("Start")) is not None:
-                    name = tag if type(tag) is str else next(iter(tag))
-                    if name in _INLINE:
-                        images += name == "Image"
-                        continue
-                    if parts:
-                        self._emit(self.block, "")
-                    if name in _STARTS:
-                        self.on_start(name, tag, span["start"] + base, span["end"] + base)
-                        raw = self.raw
-                elif (tag := event.get("End")) is not None:
-                    name = tag if type(tag) is str else next(iter(tag))
-                    if name in _INLINE:
-                        images -= name == "Image"
-                    elif name == "TableCell":
-                        self._end_cell()
-                    elif raw is not None or name in _ENDS:
-                        self.on_end(name, span["start"] + base)
-                        raw = self.raw
-                    elif parts:
-                        self._emit(self.block, "")
-                elif (value := event.get("Html")) is not None and raw is not None:
-                    raw.add(value, span["start"] + base)
-                elif value is not None or (value := event.get("InlineHtml")) is not None:
-                    start = span["start"] + base
-                    is_break = self.on_inline_html(value, start, span["end"] + base)
-                    if is_break and raw is None and not images:
-                        at_line, at_column = lines.pos(start)
-                        add_part(" ")
-                        add_run((at_line, at_column, at_line, at_column + 1))
+                images, raw = self._structure(event, span, base, images, raw)
                 continue
             # a piece of prose (or a code span) from byte start on: where is it?
             if not line_start <= start < line_next:  # move the cursor
@@ -311,6 +285,43 @@ class _Walker:
             else:  # an entity: the text stands for all of its source
                 add_run((line, column, *lines.pos(span["end"] + base)))
             add_part(value)
+
+    def _structure(
+        self, event: dict[str, Any], span: Range, base: int, images: int, raw: _Raw | None
+    ) -> tuple[int, _Raw | None]:
+        """A structural event (a block or inline starts or ends, HTML): returns how
+        many images the events are inside after it, and the raw block being read."""
+        if (tag := event.get("Start")) is not None:
+            name = tag if type(tag) is str else next(iter(tag))
+            if name in _INLINE:
+                images += name == "Image"
+                return images, raw
+            if self.parts:
+                self._emit(self.block, "")
+            if name in _STARTS:
+                self.on_start(name, tag, span["start"] + base, span["end"] + base)
+                raw = self.raw
+        elif (tag := event.get("End")) is not None:
+            name = tag if type(tag) is str else next(iter(tag))
+            if name in _INLINE:
+                images -= name == "Image"
+            elif name == "TableCell":
+                self._end_cell()
+            elif raw is not None or name in _ENDS:
+                self.on_end(name, span["start"] + base)
+                raw = self.raw
+            elif self.parts:
+                self._emit(self.block, "")
+        elif (value := event.get("Html")) is not None and raw is not None:
+            raw.add(value, span["start"] + base)
+        elif value is not None or (value := event.get("InlineHtml")) is not None:
+            start = span["start"] + base
+            is_break = self.on_inline_html(value, start, span["end"] + base)
+            if is_break and raw is None and not images:
+                at_line, at_column = self.lines.pos(start)
+                self.parts.append(" ")
+                self.runs.append((at_line, at_column, at_line, at_column + 1))
+        return images, raw
 
     def finish(self) -> None:
         """Add the ``documents`` record."""

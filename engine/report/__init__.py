@@ -6,7 +6,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.check import CheckResult
+    from engine.core.result import CheckResult
 
 FORMATS = {
     "text": "engine.report.text",

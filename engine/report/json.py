@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.jsontext import pretty
+from engine.core.jsontext import pretty
 
 if TYPE_CHECKING:
-    from engine.check import CheckResult
+    from engine.core.result import CheckResult
 
 
 def document(result: CheckResult) -> dict[str, Any]:

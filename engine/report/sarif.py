@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from engine.baseline import fingerprints
-from engine.jsontext import pretty
-from engine.rules import Rule, with_finding_rules
+from engine.core.jsontext import pretty
+from engine.core.rules import Rule, with_finding_rules
 
 if TYPE_CHECKING:
-    from engine.check import CheckResult
-    from engine.finding import Finding
+    from engine.core.finding import Finding
+    from engine.core.result import CheckResult
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

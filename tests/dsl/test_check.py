@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from engine.core.errors import ErrorGroup, ProofgateError
 from engine.dsl.check import check
 from engine.dsl.parser import parse
-from engine.errors import ErrorGroup, ProofgateError
 
 
 def errors_of(body: str, extra: str = "") -> list[ProofgateError]:

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.core.errors import ProofgateError
+from engine.core.resources import shipped_policies
 from engine.dsl import ast
 from engine.dsl.format import format_module, format_source, number, quote
 from engine.dsl.parser import parse
-from engine.errors import ProofgateError
-from engine.resources import shipped_policies
 
 MESSY = (
     "pattern hedge = /\\b(planned|not yet)\\b/i\n"

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.core.errors import ErrorGroup, ProofgateError
 from engine.dsl import ast
 from engine.dsl.parser import parse
-from engine.errors import ErrorGroup, ProofgateError
 
 HEADER = 'policy p {\n  rationale "why"\n  fix "how"\n'
 

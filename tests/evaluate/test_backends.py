@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.check import load_policies, run_check
-from engine.resources import shipped_policies
+from engine.core.resources import shipped_policies
+from engine.pack import load_policies
+from tests.support import run_check
 
 REPOS = Path(__file__).resolve().parent.parent.parent / "fixtures" / "repos"
 

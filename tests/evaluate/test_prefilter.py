@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from engine.core.errors import ProofgateError
 from engine.dsl.check import check
 from engine.dsl.parser import parse
-from engine.errors import ProofgateError
 from engine.evaluate.reference import Evaluator, may_hold
 
 WORDS = ["GitLab", "forgejo", "supports", "planned", "FlakeHub", "boot", "not", "é", '"q"', "x"]

@@ -20,11 +20,11 @@ import regex
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from engine.check import PolicySet, load_policies, run_check
+from engine.core.errors import ProofgateError
+from engine.core.resources import shipped_policies
 from engine.dsl.check import CheckedClause, check
 from engine.dsl.parser import parse
 from engine.dsl.regex import RegexError, compile_regex
-from engine.errors import ProofgateError
 from engine.evaluate import prescreen
 from engine.evaluate import run as evaluate_run
 from engine.evaluate.prescreen import (
@@ -37,7 +37,8 @@ from engine.evaluate.prescreen import (
 )
 from engine.evaluate.reference import Evaluator, _maybe, prefilter
 from engine.evaluate.run import InputModel, candidates, evaluate
-from engine.resources import shipped_policies
+from engine.pack import PolicySet, load_policies
+from tests.support import run_check
 
 REPO = Path(__file__).resolve().parents[2]
 HYPERSCAN = prescreen._hyperscan() is not None

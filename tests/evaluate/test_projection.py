@@ -236,7 +236,8 @@ def test_facts_only_for_regexes_applied_to_the_collection() -> None:
 
 def test_a_collection_named_only_in_the_message_reaches_rego(tmp_path: Path) -> None:
     """The candidates of a clause go with the collections it reads, its message included."""
-    from engine.check import load_policies, run_check
+    from engine.pack import load_policies
+    from tests.support import run_check
 
     (tmp_path / "p.policy").write_text(
         'policy joined-placeholder {\n  severity error\n  rationale "r"\n  fix "f"\n\n'

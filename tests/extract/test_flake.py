@@ -20,9 +20,9 @@ INPUT = (*POSITION, "name", "url", "type")
 SETTING = (*POSITION, "key", "value", "values")
 
 
-def read(name: str, kind: str, bootstrap: bool = True) -> Extraction:
+def read(name: str, kind: str) -> Extraction:
     text = (FIXTURES / name).read_text(encoding="utf-8")
-    return extract(SourceFile(name, text, kind, bootstrap))
+    return extract(SourceFile(name, text, kind))
 
 
 def read_nix(text: str) -> Extraction:
@@ -59,8 +59,8 @@ def test_flake_nix_inputs() -> None:
         (19, 5, 19, 12, "systems", "", ""),
     ]  # fmt: skip
     records = extraction.records["flake_inputs"]
-    assert {(r["source"], r["bootstrap"], r["path"]) for r in records} == {
-        ("flake.nix", True, "flake.nix")
+    assert {(r["source"], r["flake"], r["path"]) for r in records} == {
+        ("flake.nix", "flake.nix", "flake.nix")
     }
 
 
@@ -76,9 +76,14 @@ def test_flake_nix_nix_config() -> None:
     assert {r["source"] for r in extraction.records["nix_settings"]} == {"flake"}
 
 
-def test_publication_flake_is_not_bootstrap() -> None:
-    extraction = read("flake.nix", "flake", bootstrap=False)
-    assert {r["bootstrap"] for r in extraction.records["flake_inputs"]} == {False}
+def test_inputs_name_the_flake_they_belong_to() -> None:
+    """Whether that flake bootstraps is the ledger's ``bootstrap_flakes``, read by B4."""
+    text = (FIXTURES / "flake.nix").read_text(encoding="utf-8")
+    extraction = extract(SourceFile("nix/publish/flake.nix", text, "flake"))
+    assert {r["flake"] for r in extraction.records["flake_inputs"]} == {"nix/publish/flake.nix"}
+    lock = (FIXTURES / "flake.lock").read_text(encoding="utf-8")
+    extraction = extract(SourceFile("nix/publish/flake.lock", lock, "flake_lock"))
+    assert {r["flake"] for r in extraction.records["flake_inputs"]} == {"nix/publish/flake.nix"}
 
 
 def test_let_body_string_shorthand_escapes_and_uris() -> None:
@@ -206,7 +211,7 @@ def test_flake_lock_nodes() -> None:
         (108, 5, 108, 14, "systems", "github:nix-systems/default", "github"),
     ]
     records = extraction.records["flake_inputs"]
-    assert {(r["source"], r["bootstrap"]) for r in records} == {("flake.lock", True)}
+    assert {(r["source"], r["flake"]) for r in records} == {("flake.lock", "flake.nix")}
 
 
 def test_lock_root_name_comes_from_the_lock() -> None:

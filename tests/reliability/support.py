@@ -11,7 +11,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from engine.cli import main
-from engine.resources import shipped_policies
+from engine.core.resources import shipped_policies
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = shipped_policies()

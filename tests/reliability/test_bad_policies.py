@@ -153,7 +153,7 @@ def test_empty_and_missing_policy_directories(tmp_path: Path) -> None:
     assert outcome.stderr == f"{tmp_path}/empty: no .policy or .rego files in this directory\n"
     outcome = run_cli("check", "--root", str(COMPLIANT), "-p", str(tmp_path / "nope"))
     assert outcome.code == 2
-    assert outcome.stderr == f"{tmp_path}/nope: no such policy directory\n"
+    assert outcome.stderr == f"{tmp_path}/nope: no such file or directory\n"
 
 
 def test_policy_file_that_is_not_utf8(tmp_path: Path) -> None:

@@ -100,7 +100,7 @@ def test_module_without_a_package_or_not_utf8(tmp_path: Path) -> None:
     )
     outcome = check_rego(tmp_path, "package custom\n# caf\xe9\n".encode("latin-1"), root=COMPLIANT)
     assert outcome.code == 2
-    assert outcome.stderr.startswith(f"{tmp_path}/policies/custom.rego: cannot read Rego module: ")
+    assert outcome.stderr == f"{tmp_path}/policies/custom.rego:2:6: not valid UTF-8 (byte 0xe9)\n"
 
 
 def test_runaway_regex_in_handwritten_rego_is_stopped(

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from engine import discover
+from engine.repo import discover
 from tests.reliability.support import CLAIM, NOW, Outcome, run_cli, write_files
 
 README_CLAIM = ("README.md", 1, "forge-claims-need-proof.named")

@@ -21,12 +21,12 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from engine.core.errors import ProofgateError
 from engine.dsl import ast
 from engine.dsl.check import check
 from engine.dsl.compile import compile_program
 from engine.dsl.format import format_module
 from engine.dsl.parser import parse
-from engine.errors import ProofgateError
 from engine.evaluate import run
 from engine.evaluate.run import InputModel, evaluate
 from tests.support import reference_findings

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from engine.check import load_policies
 from engine.dsl.regex import MATCH_TIMEOUT, RegexTimeout, compile_regex
+from engine.pack import load_policies
 from tests.reliability.support import CLAIM, NOW, REPO, SHIPPED, run_cli, write_files
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.check import CheckResult, load_policies, run_check
-from engine.resources import shipped_policies
-from tests.support import REPO, readme_blocks
+from engine.core.resources import shipped_policies
+from engine.core.result import CheckResult
+from engine.pack import load_policies
+from tests.support import REPO, readme_blocks, run_check
 
 DRIFTING = Path(__file__).resolve().parents[2] / "fixtures" / "repos" / "gf-drifting"
 NOW = dt.date(2026, 11, 26)

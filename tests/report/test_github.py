@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from engine.check import CheckResult
-from engine.finding import Finding
+from engine.core.finding import Finding
+from engine.core.result import CheckResult
 from engine.report import github, render
 
 DRIFTING = Path(__file__).resolve().parents[2] / "fixtures" / "repos" / "gf-drifting"

@@ -1,4 +1,4 @@
-"""engine.jsontext writes what json.dumps(indent=2, ensure_ascii=False) writes."""
+"""engine.core.jsontext writes what json.dumps(indent=2, ensure_ascii=False) writes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.jsontext import pretty
+from engine.core.jsontext import pretty
 
 scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text()
 values = st.recursive(

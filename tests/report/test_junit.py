@@ -8,11 +8,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from engine.check import CheckResult
 from engine.cli import main
-from engine.finding import Finding
+from engine.core.finding import Finding
+from engine.core.result import CheckResult
+from engine.core.rules import Rule
 from engine.report import render
-from engine.rules import Rule
 
 
 def parse(result: CheckResult) -> ET.Element:

@@ -16,11 +16,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from engine.check import CheckResult
 from engine.cli import main
-from engine.finding import Finding
+from engine.core.finding import Finding
+from engine.core.result import CheckResult
+from engine.core.rules import Rule
 from engine.report import render, sarif
-from engine.rules import Rule
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "schemas" / "sarif-schema-2.1.0.json").read_text()

@@ -116,6 +116,14 @@ RECORD_TYPES: dict[str, RecordType] = {
             {"text": STR},
         ),
         _record(
+            "EmbeddedMatrix",
+            "A proof matrix a Markdown file embeds between marker lines (at the opening one).",
+            {
+                "closed": BOOL,  # a closing marker follows the opening one
+                "table": STR,  # the text between the markers, with \n line endings
+            },
+        ),
+        _record(
             "Workflow",
             "A GitHub Actions workflow file or composite action.",
             {
@@ -187,7 +195,7 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "name": STR,
                 "url": STR,
                 "type": STR,
-                "bootstrap": BOOL,  # the flake is used to bootstrap runners/CI
+                "flake": STR,  # the flake.nix it belongs to (a flake.lock's: the one beside it)
             },
         ),
         _record(
@@ -247,6 +255,7 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "forges": map_of(rec("Forge")),
                 "tranches": map_of(rec("Tranche")),
                 "bootstrap_flakes": list_of(STR),
+                "matrix": STR,  # the proof matrix as `proofgate matrix --write` embeds it
                 "endpoints": map_of(list_of(STR)),  # attic / bazel / flakehub host names
             },
         ),
@@ -269,6 +278,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection("code", "Code", ("markdown",)),
         Collection("documents", "Document", ("markdown",)),
         Collection("html", "Html", ("markdown",)),
+        Collection("matrices", "EmbeddedMatrix", ("markdown",)),
         Collection("workflows", "Workflow", ("workflow", "action")),
         Collection("jobs", "Job", ("workflow",)),
         Collection("steps", "Step", ("workflow", "action")),

@@ -1,4 +1,4 @@
-"""Inline suppressions: ``proofgate-ignore`` comments, each with a mandatory reason.
+"""Inline suppressions as written: ``proofgate-ignore`` comments, each with a reason.
 
 A suppression names one or more rule or policy ids (comma-separated), may
 carry ``until=YYYY-MM-DD``, and gives its reason after a colon, in the
@@ -16,45 +16,19 @@ file's own comment syntax:
   line applies to the next line (stacked suppression lines all apply to the
   line after them); at the end of a line, to that line.
 
-A finding is suppressed when it starts on a line a suppression applies to
-and the suppression names its rule or its policy. On the day after ``until``
-a suppression stops applying and is reported (``suppression-expired``). A
-suppression without a reason, rule or valid date, or naming an unknown rule,
-is reported (``suppression-invalid``; a valid suppression still applies for
-the known rules it names), and so is a rule it names that it suppresses
-nothing of (``suppression-unused``). These reports are warnings at the
-comment and are never suppressed themselves.
+This module reads them, file by file, while the files are extracted;
+:mod:`engine.filters` applies them to the findings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from engine.finding import Finding
-
-if TYPE_CHECKING:
-    from engine.check import PolicySet
-
-EXPIRED = "suppression-expired"
-INVALID = "suppression-invalid"
-UNUSED = "suppression-unused"
-RULES = (EXPIRED, INVALID, UNUSED)
-
-RATIONALE = (
-    "A suppression hides a boundary crossing: it must name a known rule, say why, "
-    "and still hide something, or it hides the next crossing too."
-)
-FIXES = {
-    INVALID: "Write 'proofgate-ignore RULE: reason' with a known rule or policy id "
-    "and a reason after the colon (optionally 'until=YYYY-MM-DD' before the colon).",
-    UNUSED: "Remove the suppression (or the rule it names): it suppresses no finding.",
-    EXPIRED: "Fix what the suppression hid, or renew it with a new date and reason.",
-}
+from engine.core.finding import Finding
 
 MARKDOWN_KINDS = frozenset({"markdown"})
 HASH_KINDS = frozenset({"yaml", "workflow", "action", "bazelrc", "nixconf", "flake", "toml"})
@@ -87,20 +61,6 @@ class Suppression:
     def covers(self, finding: Finding) -> bool:
         """Whether ``finding`` starts on a line this suppression applies to."""
         return finding.path == self.path and self.first <= finding.line <= self.last
-
-
-def names_rule(name: str, rule: str) -> bool:
-    """Whether a rule or policy id ``name`` names ``rule`` (``policy`` names ``policy.x``)."""
-    return rule == name or rule.startswith(name + ".")
-
-
-def known_rules(policy_set: PolicySet) -> list[str]:
-    """Every id a suppression or the configuration may name: the loaded policies
-    and their rules, and the rules the engine reports itself."""
-    from engine.matrix import RULE as MATRIX_RULE
-    from engine.rules import PARSE_ERROR, Catalogue
-
-    return [*Catalogue.of(policy_set).names(), PARSE_ERROR, MATRIX_RULE, *RULES]
 
 
 @dataclass
@@ -146,7 +106,7 @@ def hash_suppressions(rel: str, text: str) -> list[Suppression]:
 def block_end(lines: list[str], index: int, style: re.Pattern[str]) -> int:
     """The 1-based number of the last line of the Markdown block starting at
     ``lines[index]``: up to a blank line or the next line ``style`` matches (the
-    next annotation here, the next suppression comment in :mod:`engine.suppress`)."""
+    next annotation here, the next suppression comment in :mod:`engine.filters`)."""
     end = index
     while end + 1 < len(lines) and lines[end + 1].strip() and not style.match(lines[end + 1]):
         end += 1
@@ -248,73 +208,3 @@ def _date(text: str, problems: list[str]) -> dt.date | None:
             pass
     problems.append(f"until={text} is not a date (YYYY-MM-DD)")
     return None
-
-
-# Applying them
-
-
-@dataclass
-class Outcome:
-    findings: list[Finding]  # those still reported, and the reports about suppressions
-    suppressed: list[Finding]
-
-
-def apply(
-    findings: list[Finding],
-    suppressions: list[Suppression],
-    known: Collection[str],
-    today: dt.date,
-) -> Outcome:
-    """Drop the findings the suppressions hide; report invalid, expired and unused ones."""
-    reports: list[Finding] = []
-    hidden: set[Finding] = set()
-    for item in suppressions:
-        if item.problem:
-            reports.append(_report(INVALID, item, f"this suppression {item.problem}"))
-            continue
-        if item.until is not None and today > item.until:
-            message = (
-                f"this suppression expired after {item.until.isoformat()} "
-                f"({item.reason}): its findings are reported again"
-            )
-            reports.append(_report(EXPIRED, item, message, item.until_column))
-            continue
-        for name, column in item.names:
-            if name not in known:
-                reports.append(_report(INVALID, item, _unknown(name, known), column, name))
-                continue
-            matched = {f for f in findings if item.covers(f) and names_rule(name, f.rule)}
-            if not matched:
-                reports.append(_report(UNUSED, item, _unused(name, item), column, name))
-            hidden |= matched
-    kept = [f for f in findings if f not in hidden]
-    return Outcome(sorted({*kept, *reports}), sorted(hidden))
-
-
-def _unknown(name: str, known: Collection[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"this suppression names an unknown rule '{name}'{hint}"
-
-
-def _unused(name: str, item: Suppression) -> str:
-    if not item.first:
-        return f"this suppression of '{name}' applies to no line: nothing follows it"
-    lines = f"lines {item.first}-{item.last}" if item.last > item.first else f"line {item.first}"
-    return f"this suppression of '{name}' matches no finding on {lines}"
-
-
-def _report(rule: str, item: Suppression, message: str, column: int = 0, name: str = "") -> Finding:
-    start = column or item.column
-    return Finding(
-        path=item.path,
-        line=item.line,
-        column=start,
-        rule=rule,
-        message=message,
-        severity="warning",
-        end_line=item.line,
-        end_column=start + (len(name) if name else len("proofgate-ignore")),
-        rationale=RATIONALE,
-        fix=FIXES[rule],
-    )

@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.errors import ProofgateError
+from engine.core.errors import ProofgateError
 
 MAX_FILE_BYTES = 8 << 20
 _SNIFF_BYTES = 8192

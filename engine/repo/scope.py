@@ -19,12 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from engine.finding import Finding
-
-if TYPE_CHECKING:
-    from engine.config import Config
+from engine.core.finding import Finding
 
 
 @dataclass(frozen=True)
@@ -54,17 +50,19 @@ class Scope:
         return len(self.checked_files)
 
 
-def check_scope(root: Path, targets: list[str], ledger: str | None, config: Config) -> Scope:
+def check_scope(
+    root: Path, targets: list[str], ledger: str | None, selects: Callable[[str], bool]
+) -> Scope:
     """The whole repo, and the files under ``targets`` to report on (with every
     Markdown file when the ledger is among them)."""
-    from engine.discover import discover
     from engine.extract import kind_of
+    from engine.repo.discover import discover
 
     whole = discover(root, [])
     if not targets:
-        return Scope(whole.paths, config.selects, None, whole.notes)
+        return Scope(whole.paths, selects, None, whole.notes)
     given = discover(root, targets, whole)
     reported = set(given.paths)
     if ledger in reported:
         reported |= {rel for rel in whole.paths if kind_of(rel) == "markdown"}
-    return Scope(whole.paths, config.selects, frozenset(reported), given.notes)
+    return Scope(whole.paths, selects, frozenset(reported), given.notes)

@@ -1,0 +1,1 @@
+"""The leaf layer: types and text utilities every other layer imports; it imports none of them."""

@@ -1,0 +1,96 @@
+"""Rules as reports describe them, and the rules the engine reports itself.
+
+A rule id is ``policy.clause`` (or a policy's id when it has one clause) for
+the rules of the policies; the pack (:mod:`engine.pack`) is the one registry
+of the ids a run knows. The engine reports three kinds of finding of its own,
+declared here: ``parse-error`` (a repo file that cannot be read) and the
+``suppression-*`` reports about ``proofgate-ignore`` comments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from engine.core.globs import selected
+
+if TYPE_CHECKING:
+    from engine.core.finding import Finding
+
+ANY_FILE = "*"  # a kind that stands for every file (the ``files`` collection)
+LEDGER = "ledger"  # the kind of the proof ledger
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule id: what it is for, how to fix it, and which files it reads."""
+
+    id: str
+    policy: str
+    severity: str
+    rationale: str
+    fix: str
+    kinds: tuple[str, ...] = ()  # input kinds it reads; () when it only fires (parse-error)
+    paths: tuple[str, ...] = ()  # the policy's path globs (gitignore style)
+    exclude: tuple[str, ...] = ()
+
+    def reads(self, path: str, kind: str) -> bool:
+        """True when this rule examines the file ``path`` of input kind ``kind``."""
+        if ANY_FILE not in self.kinds and kind not in self.kinds:
+            return False
+        return selected(path, self.paths, self.exclude)
+
+
+def names_rule(name: str, rule: str) -> bool:
+    """Whether a rule or policy id ``name`` names ``rule`` (``policy`` names ``policy.x``)."""
+    return rule == name or rule.startswith(name + ".")
+
+
+PARSE_ERROR = Rule(
+    "parse-error",
+    "parse-error",
+    "error",
+    "proofgate could not read this file, so no policy could check it.",
+    "Fix the file so that it parses; until then its boundaries are unchecked.",
+)
+
+_SUPPRESSION_RATIONALE = (
+    "A suppression hides a boundary crossing: it must name a known rule, say why, "
+    "and still hide something, or it hides the next crossing too."
+)
+SUPPRESSION_INVALID = Rule(
+    "suppression-invalid",
+    "suppression-invalid",
+    "warning",
+    _SUPPRESSION_RATIONALE,
+    "Write 'proofgate-ignore RULE: reason' with a known rule or policy id "
+    "and a reason after the colon (optionally 'until=YYYY-MM-DD' before the colon).",
+)
+SUPPRESSION_UNUSED = Rule(
+    "suppression-unused",
+    "suppression-unused",
+    "warning",
+    _SUPPRESSION_RATIONALE,
+    "Remove the suppression (or the rule it names): it suppresses no finding.",
+)
+SUPPRESSION_EXPIRED = Rule(
+    "suppression-expired",
+    "suppression-expired",
+    "warning",
+    _SUPPRESSION_RATIONALE,
+    "Fix what the suppression hid, or renew it with a new date and reason.",
+)
+SUPPRESSION_RULES = (SUPPRESSION_EXPIRED, SUPPRESSION_INVALID, SUPPRESSION_UNUSED)
+ENGINE_RULES = (PARSE_ERROR, *SUPPRESSION_RULES)
+
+
+def with_finding_rules(rules: list[Rule], findings: list[Finding]) -> list[Rule]:
+    """``rules`` plus a rule for each finding whose id is not among them (hand-written
+    Rego packages), described by the finding itself; sorted by id."""
+    known = {rule.id: rule for rule in rules}
+    for finding in findings:
+        if finding.rule not in known:
+            known[finding.rule] = Rule(
+                finding.rule, finding.rule, finding.severity, finding.rationale, finding.fix
+            )
+    return sorted(known.values(), key=lambda rule: rule.id)

@@ -1,0 +1,313 @@
+"""The policy pack: read, checked, compiled and cached once, then configured.
+
+This is the one registry of the rule ids a run knows (:class:`Catalogue`): the
+rules of the loaded policies, the packages of hand-written Rego, and the rules
+the engine reports itself (:data:`engine.core.rules.ENGINE_RULES`). Suppressions,
+the configuration, policy tests and reports all ask it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.core.errors import ErrorGroup, ProofgateError
+from engine.core.model import COLLECTIONS
+from engine.core.rules import ANY_FILE, ENGINE_RULES, LEDGER, PARSE_ERROR, Rule
+from engine.core.text import did_you_mean, read_utf8, shown_path
+from engine.dsl.files import policy_files
+
+if TYPE_CHECKING:
+    from engine.cache import Cache
+    from engine.config import Config, Key
+    from engine.dsl.check import CheckedClause, Program
+    from engine.dsl.compile import RegoModule
+
+
+@dataclass
+class PolicySet:
+    program: Program
+    modules: list[RegoModule]
+    sources: dict[str, str]
+    rego: dict[str, str] = field(default_factory=dict)  # hand-written modules
+    bundle: bytes | None = None  # regopy's compiled modules (engine.evaluate.run.regopy_bundle)
+    prescreen: Any = None  # its compiled prescreen (engine.evaluate.prescreen.prepared)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return Catalogue.of(self)
+
+    def joined_kinds(self) -> frozenset[str] | None:
+        """The file kinds whose records matter beyond their own file
+        (:func:`joined_kinds`); None when every file does (hand-written Rego reads
+        whole files)."""
+        return None if self.rego else joined_kinds(self.program)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every policy of the loaded set with its rule ids in source order, the rules a
+    check runs with their descriptions, and the ids of the engine's own rules."""
+
+    rules: dict[str, list[str]]  # policy id -> its rule ids
+    described: tuple[Rule, ...]  # the rules a check runs, and parse-error; sorted by id
+
+    @classmethod
+    def of(cls, policy_set: PolicySet) -> Catalogue:
+        rules: dict[str, list[str]] = {p.id: [] for p in policy_set.program.policies}
+        described: dict[str, Rule] = {}
+        for clause in policy_set.program.clauses:
+            listed = rules.setdefault(clause.policy.id, [])
+            if clause.rule not in listed:
+                listed.append(clause.rule)
+            described.setdefault(clause.rule, _clause_rule(clause))
+        if policy_set.rego:
+            from engine.evaluate.handwritten import packages
+
+            for package in packages(policy_set.rego):
+                rules.setdefault(package, [package])
+        described.setdefault(PARSE_ERROR.id, PARSE_ERROR)  # any file checked may not parse
+        return cls(rules, tuple(sorted(described.values(), key=lambda rule: rule.id)))
+
+    def policy_of(self, name: str) -> str | None:
+        """The policy a rule or policy id belongs to (None when unknown)."""
+        if name in self.rules:
+            return name
+        return next((p for p, rules in self.rules.items() if name in rules), None)
+
+    def names(self) -> list[str]:
+        """Every id a suppression, the configuration or a test case may name."""
+        engine = [rule.id for rule in ENGINE_RULES]
+        return [*self.rules, *(r for rules in self.rules.values() for r in rules), *engine]
+
+
+def _clause_rule(clause: CheckedClause) -> Rule:
+    policy = clause.policy
+    if clause.main_collection is None:
+        kinds: tuple[str, ...] = (LEDGER,)  # ``for l in [ledger]``
+    else:
+        kinds = COLLECTIONS[clause.main_collection].kinds or (ANY_FILE,)
+    return Rule(
+        clause.rule,
+        policy.id,
+        clause.severity,
+        policy.rationale,
+        clause.fix,
+        kinds,
+        policy.paths,
+        policy.exclude,
+    )
+
+
+# Reading and compiling
+
+
+@dataclass(frozen=True)
+class PackSources:
+    """The text of a policy pack: ``.policy`` files and hand-written ``.rego`` modules."""
+
+    policies: dict[str, str]  # shown path -> text
+    rego: dict[str, str]
+
+    def key_parts(self) -> list[str]:
+        return [
+            part for files in (self.policies, self.rego) for item in files.items() for part in item
+        ]
+
+
+def read_pack(dirs: list[Path]) -> PackSources:
+    """The ``.policy`` and ``.rego`` files under ``dirs`` (:mod:`engine.dsl.files`)."""
+    sources: dict[str, str] = {}
+    rego: dict[str, str] = {}
+    errors: list[ProofgateError] = []
+    for path in policy_files(dirs):
+        try:
+            if path.suffix == ".rego":
+                rego[path.as_posix()] = read_utf8(path)
+            else:
+                sources[shown_path(path)] = read_utf8(path)
+        except ProofgateError as error:
+            errors.append(error)
+    if errors:
+        raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
+    return PackSources(sources, rego)
+
+
+def load_policies(dirs: list[Path], cache: Cache | None = None) -> PolicySet:
+    """Parse, check and compile every ``.policy`` file under ``dirs`` (the
+    ``.rego`` files beside them are hand-written modules)."""
+    return compile_pack(read_pack(dirs), cache)
+
+
+def compile_pack(pack: PackSources, cache: Cache | None = None) -> PolicySet:
+    """The checked and compiled pack; one already in ``cache`` is taken from there
+    (one put there carries regopy's bundle and the prescreen's databases too)."""
+    entry = ""
+    if cache is not None and cache.enabled:
+        from engine.cache import key
+
+        entry = key("pack", *pack.key_parts())
+        found = cache.get("pack", entry)
+        if isinstance(found, PolicySet):
+            return found
+    policy_set = _compile(pack.policies, pack.rego)
+    if cache is not None and entry:
+        from engine.evaluate.prescreen import prepared
+        from engine.evaluate.run import regopy_bundle
+
+        policy_set.bundle = regopy_bundle(policy_set.modules)
+        policy_set.prescreen = prepared(policy_set.program)
+        cache.put("pack", entry, policy_set)
+    return policy_set
+
+
+def _compile(sources: dict[str, str], rego: dict[str, str]) -> PolicySet:
+    from engine.dsl.check import check
+    from engine.dsl.compile import compile_program
+    from engine.dsl.parser import parse
+
+    modules = []
+    errors: list[ProofgateError] = []
+    for name, text in sources.items():
+        try:
+            modules.append(parse(text, name))
+        except ErrorGroup as group:
+            errors.extend(group.errors)
+        except ProofgateError as error:
+            errors.append(error)
+    if errors:
+        raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
+    program = check(modules, sources)
+    return PolicySet(program, compile_program(program), sources, rego)
+
+
+# The pack as a check uses it
+
+
+class Pack:
+    """A pack's sources with a configuration, compiled and configured on first use
+    (from the user's cache when ``use_cache``), once however many checks use it."""
+
+    def __init__(self, sources: PackSources, config: Config, use_cache: bool = True) -> None:
+        self.sources = sources
+        self.config = config
+        self.use_cache = use_cache
+
+    @classmethod
+    def of(cls, policy_set: PolicySet, config: Config | None = None) -> Pack:
+        """A pack already compiled (tests and benches compile once for many checks)."""
+        from engine.config import Config
+
+        pack = cls(PackSources(policy_set.sources, policy_set.rego), config or Config(), False)
+        pack.__dict__["policies"] = configure(policy_set, pack.config)
+        return pack
+
+    def key_parts(self) -> list[str]:
+        """What a result computed with this pack depends on."""
+        return [*self.sources.key_parts(), self.config.text, repr(self.config.settings)]
+
+    @functools.cached_property
+    def policies(self) -> PolicySet:
+        from engine.cache import open_user_cache
+
+        packs = open_user_cache(self.use_cache)
+        try:
+            return configure(compile_pack(self.sources, packs), self.config)
+        finally:
+            packs.close()
+
+
+def configure(policy_set: PolicySet, config: Config) -> PolicySet:
+    """Check the ids the configuration names against the loaded policies and apply
+    its path overrides; raise ProofgateError (with positions) on unknown ids."""
+    catalogue = policy_set.catalogue
+    errors = _unknown_ids(config, set(catalogue.names()), set(catalogue.rules))
+    if errors:
+        raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
+    overrides = config.path_overrides()
+    if not overrides:
+        return policy_set
+    return dataclasses.replace(policy_set, program=with_paths(policy_set.program, overrides))
+
+
+def _unknown_ids(config: Config, known: set[str], policies: set[str]) -> list[ProofgateError]:
+    from engine.config import PRIMARY_SURFACE_POLICY
+
+    def unknown(name: str, key: Key, what: str, choices: set[str]) -> ProofgateError:
+        close = did_you_mean(name, sorted(choices))
+        hint = f" (did you mean '{close}'?)" if close else ""
+        return config.error(f"{what} '{name}' is not among the loaded policies{hint}", key)
+
+    settings = config.settings
+    errors = [
+        unknown(name, ("severity", name), "rule", known)
+        for name in settings.severity
+        if name not in known
+    ]
+    errors += [
+        unknown(name, ("disable", index), "rule", known)
+        for index, name in enumerate(settings.disable)
+        if name not in known
+    ]
+    errors += [
+        unknown(name, ("paths", name), "policy", policies)
+        for name in settings.paths
+        if name not in policies
+    ]
+    if settings.primary_surface is not None:
+        if PRIMARY_SURFACE_POLICY not in policies:
+            message = (
+                f"primary-surface sets the paths of policy '{PRIMARY_SURFACE_POLICY}', "
+                "which is not among the loaded policies (use [paths] for your own policies)"
+            )
+            errors.append(config.error(message, ("primary-surface",)))
+        elif PRIMARY_SURFACE_POLICY in settings.paths:
+            message = f"primary-surface and paths.{PRIMARY_SURFACE_POLICY} both set its paths"
+            errors.append(config.error(message, ("primary-surface",)))
+    return errors
+
+
+def with_paths(program: Program, overrides: dict[str, list[str]]) -> Program:
+    """The program with the ``paths`` of the named policies replaced."""
+    replaced = {
+        p.id: dataclasses.replace(p, paths=tuple(overrides[p.id]))
+        for p in program.policies
+        if p.id in overrides
+    }
+    policies = [replaced.get(p.id, p) for p in program.policies]
+    clauses = [
+        dataclasses.replace(c, policy=replaced[c.policy.id]) if c.policy.id in replaced else c
+        for c in program.clauses
+    ]
+    return dataclasses.replace(program, policies=policies, clauses=clauses)
+
+
+# Which records matter beyond their own file
+
+
+def joined_kinds(program: Program) -> frozenset[str]:
+    """The file kinds of the collections the program reads that are not
+    :func:`local_collections`: their records are read from every file, even
+    when a check reports on a few."""
+    shared = program.collections_used() - local_collections(program)
+    return frozenset(kind for name in shared for kind in COLLECTIONS[name].kinds)
+
+
+def local_collections(program: Program) -> set[str]:
+    """Collections whose records only ever yield findings located at themselves.
+
+    A record of such a collection matters only when its file is reported: no
+    clause reads the collection but as its first generator, and every clause
+    that ranges over it reports its findings at the record. ``check PATHS``
+    extracts a file outside PATHS only for the other collections.
+    """
+    whole = program.whole_collections()
+    local: dict[str, bool] = {}
+    for clause in program.clauses:
+        if clause.main_collection is not None:
+            name = clause.main_collection
+            local[name] = local.get(name, True) and clause.at == clause.main_var
+    return {name for name, ok in local.items() if ok and name not in whole}

@@ -1,0 +1,77 @@
+"""What a check reads of a repo: which files exist, the ones it reports on, the
+text of every file an extractor reads, and where the proof ledger is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.core.errors import ProofgateError
+from engine.extract.base import Problem
+from engine.repo.scope import Scope, check_scope
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+DEFAULT_LEDGER = "proofs.yaml"
+
+
+@dataclass
+class RepoInputs:
+    scope: Scope
+    ledger_file: Path | None
+    ledger_path: str | None  # the ledger as findings name it
+    texts: dict[str, str]  # repo-relative path -> text
+    problems: list[Problem] = field(default_factory=list)  # files that should have been readable
+    notes: list[str] = field(default_factory=list)
+
+
+def ledger_location(root: Path, ledger: str | None) -> tuple[Path | None, str | None]:
+    """The ledger file (None when there is none) and its path as findings name it."""
+    path = Path(ledger) if ledger else root / DEFAULT_LEDGER
+    if not path.is_absolute() and ledger:
+        path = Path.cwd() / path
+    if not path.exists():
+        if ledger:
+            raise ProofgateError(f"{ledger}: no such ledger file")
+        return None, None
+    try:
+        return path, path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path, path.as_posix()
+
+
+def read_repo(
+    root: Path,
+    targets: list[str],
+    ledger: str | None,
+    selects: Callable[[str], bool],
+    joined: frozenset[str] | None = None,
+) -> RepoInputs:
+    """Discover the repo and read every file of a kind some extractor reads (the
+    pack reads a subset of them; Markdown is also read for embedded matrices);
+    of the files findings are not reported in, only those of the ``joined``
+    kinds (:meth:`engine.pack.PolicySet.joined_kinds`) when it is given."""
+    from engine.extract import EXTRACTORS, kind_of
+    from engine.repo.discover import read_text
+
+    ledger_file, ledger_path = ledger_location(root, ledger)
+    scope = check_scope(root, targets, ledger_path, selects)
+    inputs = RepoInputs(scope, ledger_file, ledger_path, {}, notes=list(scope.notes))
+    for rel in scope.files:
+        if rel != ledger_path:
+            kind = kind_of(rel)
+            if kind not in EXTRACTORS or not scope.reads(rel):
+                continue
+            if joined is not None and kind not in joined and not scope.reports(rel):
+                continue
+        read = read_text(root, rel)
+        if read.text is not None:
+            inputs.texts[rel] = read.text
+            continue
+        if read.error:
+            inputs.problems.append(Problem(rel, read.line, 1, read.error))
+        if read.note and scope.reports(rel):
+            inputs.notes.append(read.note)
+    return inputs
