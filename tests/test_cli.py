@@ -164,7 +164,15 @@ def test_real_subprocess() -> None:
         check=False,
     )
     assert proc.returncode == 1, proc.stderr
-    assert json.loads(proc.stdout)["summary"]["errors"] > 0
+    report = json.loads(proc.stdout)
+    severities = [f["severity"] for f in report["findings"]]
+    assert report["summary"] == {
+        "files": report["summary"]["files"],
+        "findings": len(severities),
+        "errors": severities.count("error"),
+        "warnings": severities.count("warning"),
+    }
+    assert severities.count("error") >= 30  # gf-drifting crosses every boundary
 
 
 def test_handwritten_rego_with_conftest_conventions(tmp_path: Path) -> None:

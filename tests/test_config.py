@@ -165,9 +165,13 @@ def test_ids_must_name_loaded_rules_or_policies(
 
 
 def test_engine_rules_may_be_configured(tmp_path: Path) -> None:
-    path = tmp_path / ".proofgate.toml"
-    path.write_text('disable = ["suppression-unused", "parse-error"]\n')
-    configure(load_policies([shipped_policies()]), read_config(path))
+    """The engine's own rules are known ids, and disabling them drops their findings."""
+    (tmp_path / "README.md").write_text("<!-- proofgate-ignore honey-is-baseline: old -->\nHi.\n")
+    (tmp_path / "bad.yaml").write_bytes(b"key: \xff\n")
+    engine_rules = {"suppression-unused", "parse-error"}
+    assert engine_rules <= {f["rule"] for f in findings(tmp_path)}
+    (tmp_path / ".proofgate.toml").write_text('disable = ["suppression-unused", "parse-error"]\n')
+    assert not engine_rules & {f["rule"] for f in findings(tmp_path)}
 
 
 def test_primary_surface_needs_the_b10_policy(tmp_path: Path) -> None:

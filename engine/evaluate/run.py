@@ -21,10 +21,9 @@ from engine.evaluate.prescreen import prescreened
 from engine.evaluate.reference import UNDEF, Evaluator, elements, memo
 from engine.evaluate.reference import prefilter as compiled_prefilter
 
-# Candidate records per Rego query. regopy's set_input_term grows faster than
-# linearly with the input, one huge input fails ("Maximum statement count
-# reached") and one query per record is slow: bench/chunking.py measured 500
-# fastest (docs/design.md).
+# Candidate records per Rego query: one huge input can fail ("Maximum statement
+# count reached") and one query per record is slow; between 500 and 2,000
+# bench/chunking.py measures no clear difference (docs/design.md).
 CHUNK = 500
 Record = dict[str, Any]
 

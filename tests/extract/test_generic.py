@@ -205,12 +205,18 @@ def test_small_documents(text: str, kind: str, rows: list[Row]) -> None:
 
 
 def test_values_are_json_able() -> None:
+    """Rego receives the records as JSON: every value survives the round trip as it is
+    (no NaN, dates or other Python-only types), and the scalars keep their JSON types."""
     for name, kind in [
         ("settings.yaml", "yaml"),
         ("package.json", "json"),
         ("config.toml", "toml"),
     ]:
-        json.dumps(_fixture(name, kind).records, allow_nan=False)
+        records = _fixture(name, kind).records
+        assert records["config_values"], name
+        assert json.loads(json.dumps(records, allow_nan=False)) == records, name
+        types = {type(r["value"]) for r in records["config_values"]}
+        assert types <= {str, int, float, bool, type(None)}, (name, types)
 
 
 @pytest.mark.parametrize(
