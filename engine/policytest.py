@@ -25,7 +25,7 @@ from engine.core.errors import ErrorGroup, ProofgateError
 from engine.core.finding import Finding
 from engine.core.jsontext import pretty
 from engine.core.rules import PARSE_ERROR, names_rule
-from engine.core.text import did_you_mean, read_utf8, shown_path
+from engine.core.text import did_you_mean, iso_date, read_utf8, shown_path
 from engine.extract.suppressions import block_end
 from engine.extract.yamlsrc import Node, anchor, dotted, node_at
 from engine.pack import Catalogue, Pack, read_pack
@@ -40,7 +40,6 @@ _HASH = re.compile(r"^\s*#\s*(expect|ok)\s*:(.*)$")
 _MARKDOWN_KINDS = {"markdown"}
 _HASH_KINDS = {"yaml", "workflow", "action", "bazelrc", "nixconf", "flake", "toml"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # The rules a case may name
@@ -270,11 +269,8 @@ def _iso_date(value: Any) -> Any:
     """Only ``YYYY-MM-DD`` (a number is never read as a timestamp)."""
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and _DATE.fullmatch(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
+    if isinstance(value, str) and (date := iso_date(value)) is not None:
+        return date
     raise PydanticCustomError("iso_date", "not a date in YYYY-MM-DD form")
 
 

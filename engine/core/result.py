@@ -25,6 +25,10 @@ class CheckResult:
     baseline: BaselineReport | None = None  # set by check --baseline
     suppressed: int = 0  # findings hidden by proofgate-ignore comments
 
+    def count(self, severity: str) -> int:
+        """How many findings have ``severity``."""
+        return sum(f.severity == severity for f in self.findings)
+
 
 @dataclass(frozen=True, order=True)
 class Entry:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import difflib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -72,3 +74,17 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
     """The choice closest to a misspelt ``name`` (None when none is close)."""
     close = difflib.get_close_matches(name, list(choices), n=1)
     return close[0] if close else None
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(text: str) -> dt.date | None:
+    """The date ``text`` spells as ``YYYY-MM-DD`` exactly (None for anything else:
+    another form, a number, a day that does not exist)."""
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None

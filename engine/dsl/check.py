@@ -10,7 +10,6 @@ Its output, :class:`Program`, is what the compiler and the evaluators use.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ from engine.core.model import (
     list_of,
     rec,
 )
+from engine.core.text import did_you_mean
 from engine.dsl import ast
 from engine.dsl.regex import CompiledRegex, RegexError, compile_regex
 
@@ -411,8 +411,8 @@ def placeholders(template: str) -> list[str]:
 
 
 def _suggest(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1)
-    return f"did you mean '{close[0]}'?" if close else ""
+    close = did_you_mean(name, options)
+    return f"did you mean '{close}'?" if close else ""
 
 
 class _Checker:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.core.errors import ErrorGroup, ProofgateError
+from engine.core.text import ByteLineIndex
 
 
 class Backend(Protocol):
@@ -288,9 +289,7 @@ def _line_column(text: str, offset: int) -> tuple[int, int]:
     data = text.encode("utf-8")
     if offset < 0 or offset > len(data):
         return 0, 0
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    column = len(data[line_start:offset].decode("utf-8", "replace")) + 1
-    return data.count(b"\n", 0, offset) + 1, column
+    return ByteLineIndex(data).position(offset)
 
 
 def _regopy_output_error(output: Any) -> str:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +36,7 @@ from urllib.parse import urlsplit
 import tree_sitter_nix
 from tree_sitter import Language, Node, Parser
 
+from engine.core.text import ByteLineIndex, LineIndex
 from engine.extract.base import Extraction, Problem, Record, SourceFile, position
 
 MAX_DEPTH = 32
@@ -115,19 +115,6 @@ class _Input:
     attrs: dict[str, tuple[str, Node]] = field(default_factory=dict)
 
 
-class _Offsets:
-    """Turns UTF-8 byte offsets into 1-based lines and code point columns."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.starts = [0, *(match.end() for match in re.finditer(b"\n", data))]
-
-    def at(self, offset: int) -> tuple[int, int]:
-        index = bisect_right(self.starts, offset) - 1
-        before = self.data[self.starts[index] : offset].decode("utf-8", "replace")
-        return index + 1, len(before) + 1
-
-
 def extract_flake(source: SourceFile) -> Extraction:
     """Read ``flake.nix`` into ``flake_inputs`` and ``nix_settings`` (source ``flake``)."""
     reader = _FlakeReader(source)
@@ -140,7 +127,7 @@ class _FlakeReader:
     def __init__(self, source: SourceFile) -> None:
         self.source = source
         self.data = source.text.encode("utf-8", "surrogatepass")
-        self.offsets = _Offsets(self.data)
+        self.offsets = ByteLineIndex(self.data)
         self.result = Extraction()
 
     def read(self) -> None:
@@ -300,12 +287,12 @@ class _FlakeReader:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
     def _position(self, first: Node, last: Node) -> Record:
-        line, column = self.offsets.at(first.start_byte)
-        end_line, end_column = self.offsets.at(last.end_byte)
+        line, column = self.offsets.position(first.start_byte)
+        end_line, end_column = self.offsets.position(last.end_byte)
         return position(self.source.path, line, column, end_line, end_column)
 
     def _problem(self, node: Node, message: str) -> None:
-        line, column = self.offsets.at(node.start_byte)
+        line, column = self.offsets.position(node.start_byte)
         self.result.problems.append(Problem(self.source.path, line, column, message))
 
 
@@ -382,14 +369,15 @@ def extract_lock(source: SourceFile) -> Extraction:
 def _lock_input(
     source: SourceFile, name: str, node: object, key: tuple[int, int], result: Extraction
 ) -> None:
-    start = _line_column(source.text, key[0])
+    lines = LineIndex(source.text)
+    start = lines.position(key[0])
     if not isinstance(node, dict):
         result.problems.append(Problem(source.path, *start, f"lock node '{name}' is not an object"))
         return
     attrs = _lock_attrs(node)
     url = source_url(attrs)
     record = {
-        **position(source.path, *start, *_line_column(source.text, key[1])),
+        **position(source.path, *start, *lines.position(key[1])),
         "source": "flake.lock",
         "name": name,
         "url": url,
@@ -436,11 +424,6 @@ def _members(text: str, start: int) -> dict[str, tuple[int, int, int]]:
 def _skip(text: str, i: int) -> int:
     match = _JSON_SPACE.match(text, i)
     return match.end() if match else i
-
-
-def _line_column(text: str, offset: int) -> tuple[int, int]:
-    line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
 def flake_of(lock: str) -> str:

@@ -32,7 +32,6 @@ reports a problem where it was cut.
 
 from __future__ import annotations
 
-import bisect
 import datetime
 import json
 import math
@@ -43,6 +42,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from engine.core.text import LineIndex
 from engine.extract import yamlsrc
 from engine.extract.base import Extraction, Problem, SourceFile, position
 
@@ -176,7 +176,7 @@ def _json(text: str, out: Extraction, path: str) -> Iterator[_Leaf]:
         raise _Unreadable("malformed JSON: nested too deeply", 1, 1) from None
     except ValueError as exc:  # e.g. an integer longer than Python converts
         raise _Unreadable(f"malformed JSON: {exc}", 1, 1) from None
-    return _json_leaves(value, iter(_json_spans(text)), _Lines(text))
+    return _json_leaves(value, iter(_json_spans(text)), LineIndex(text))
 
 
 def _json_spans(text: str) -> list[tuple[int, int]]:
@@ -201,7 +201,7 @@ def _json_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _json_leaves(value: Any, spans: Iterator[tuple[int, int]], lines: _Lines) -> Iterator[_Leaf]:
+def _json_leaves(value: Any, spans: Iterator[tuple[int, int]], lines: LineIndex) -> Iterator[_Leaf]:
     stack: list[tuple[Path, Any]] = [((), value)]
     while stack:
         path, item = stack.pop()
@@ -211,18 +211,7 @@ def _json_leaves(value: Any, spans: Iterator[tuple[int, int]], lines: _Lines) ->
         elif isinstance(item, list):
             stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(item))))
         else:
-            yield _Leaf(path, item, (*lines.at(start), *lines.at(end)))
-
-
-class _Lines:
-    """Offsets to 1-based (line, column), lines ending at ``\\n`` (as JSON and TOML count)."""
-
-    def __init__(self, text: str) -> None:
-        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
-
-    def at(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
+            yield _Leaf(path, item, (*lines.position(start), *lines.position(end)))
 
 
 # --- TOML -------------------------------------------------------------------
@@ -246,8 +235,11 @@ def _toml(text: str, out: Extraction, path: str) -> Iterator[_Leaf]:
 def toml_spans(text: str) -> dict[Path, Span]:
     """Where the scanner placed each value, table header and array element of
     valid TOML ``text``, by key path (best effort, see the module docstring)."""
-    lines = _Lines(text)
-    return {key: (*lines.at(a), *lines.at(b)) for key, (a, b) in _TomlScanner(text).scan().items()}
+    lines = LineIndex(text)
+    return {
+        key: (*lines.position(a), *lines.position(b))
+        for key, (a, b) in _TomlScanner(text).scan().items()
+    }
 
 
 def toml_error_at(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int, int]:
@@ -264,7 +256,7 @@ def _toml_error(message: str, text: str) -> _Unreadable:
         return _Unreadable(f"malformed TOML: {message[: found.start()]}", line, column)
     found = _TOML_AT_END.search(message)
     if found:
-        line, column = _Lines(text).at(len(text))
+        line, column = LineIndex(text).position(len(text))
         return _Unreadable(f"malformed TOML: {message[: found.start()]}", line, column)
     return _Unreadable(f"malformed TOML: {message}", 1, 1)
 

@@ -13,7 +13,6 @@ nothing counts as proved on the strength of a half-read ledger.
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from engine.core.text import did_you_mean, iso_date
 from engine.extract import yamlsrc
 from engine.extract.base import Extraction, Problem, Record, position
 from engine.extract.evidence import exists_inside
@@ -36,7 +36,6 @@ from engine.extract.yamlsrc import Node, anchor, dotted, node_at
 FLAKEHUB_HOSTS = ("flakehub.com", "api.flakehub.com", "cache.flakehub.com")
 _COLLECTIONS = ("runner_classes", "forges", "tranches")
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _UNSAFE = {"\\", "\0"}
 _EXPECTED = {
@@ -66,11 +65,8 @@ def _iso_date(value: Any) -> Any:
     """Accept only ``YYYY-MM-DD`` (never a number read as a timestamp); "" is no date."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and _DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
+    if isinstance(value, str) and (parsed := iso_date(value)) is not None:
+        return parsed
     raise PydanticCustomError(
         "iso_date", "{value} is not a date in YYYY-MM-DD form", {"value": _show(value)}
     )
@@ -259,9 +255,9 @@ def _describe(error: ErrorDetails) -> str:
 def _unknown_key(loc: Loc) -> str:
     key = str(loc[-1])
     known = _fields_at(loc[:-1])
-    close = difflib.get_close_matches(key, known, n=1)
+    close = did_you_mean(key, known)
     if close:
-        return f"unknown key '{key}'; did you mean '{close[0]}'?"
+        return f"unknown key '{key}'; did you mean '{close}'?"
     return f"unknown key '{key}' (known keys: {', '.join(known)})"
 
 
@@ -314,8 +310,8 @@ def _order_problems(context: _Context, ledger: LedgerFile) -> list[Problem]:
         if ledger.order.index(name) < index:
             problems.append(context.problem(loc, f"{dotted(loc)}: '{name}' is listed twice"))
         elif name not in ledger.runner_classes:
-            close = difflib.get_close_matches(name, classes, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            close = did_you_mean(name, classes)
+            hint = f"; did you mean '{close}'?" if close else ""
             message = f"{dotted(loc)}: '{name}' is not a runner class{hint}"
             problems.append(context.problem(loc, message))
     missing = [name for name in classes if name not in ledger.order]

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.core.finding import Finding
+from engine.core.text import iso_date
 
 MARKDOWN_KINDS = frozenset({"markdown"})
 HASH_KINDS = frozenset({"yaml", "workflow", "action", "bazelrc", "nixconf", "flake", "toml"})
@@ -40,7 +41,6 @@ _HASH_COMMENT = re.compile(r"(?:^|(?<=\s))#\s*proofgate-ignore\b(.*)$")
 _HASH_OWN_LINE = re.compile(r"^\s*#\s*proofgate-ignore\b")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TOKEN = re.compile(r"[^\s,]+")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -201,10 +201,7 @@ def _parse(
 
 
 def _date(text: str, problems: list[str]) -> dt.date | None:
-    if _DATE.fullmatch(text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
+    if (date := iso_date(text)) is not None:
+        return date
     problems.append(f"until={text} is not a date (YYYY-MM-DD)")
     return None

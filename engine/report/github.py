@@ -48,8 +48,7 @@ def render(result: CheckResult, color: bool = False) -> str:
     if not result.ledger_present:
         notes.append("no proof ledger found, so nothing counts as proved")
     lines += [f"note: {escape_data(note)}" for note in notes]
-    errors = sum(f.severity == "error" for f in result.findings)
-    warnings = sum(f.severity == "warning" for f in result.findings)
+    errors, warnings = result.count("error"), result.count("warning")
     lines.append(
         f"proofgate: {len(result.findings)} finding(s) ({errors} error(s), {warnings} warning(s))"
         f" in {result.files} file(s) checked"

@@ -19,8 +19,8 @@ def document(result: CheckResult) -> dict[str, Any]:
         "summary": {
             "files": result.files,
             "findings": len(findings),
-            "errors": sum(f.severity == "error" for f in result.findings),
-            "warnings": sum(f.severity == "warning" for f in result.findings),
+            "errors": result.count("error"),
+            "warnings": result.count("warning"),
         },
         **baseline,
     }

@@ -37,9 +37,7 @@ def render(result: CheckResult, color: bool = False) -> str:
         lines.append(paint(f"note: {hidden} suppressed by proofgate-ignore comments", _DIM))
     if not result.ledger_present:
         lines.append(paint("note: no proof ledger found, so nothing counts as proved", _DIM))
-    errors = sum(f.severity == "error" for f in result.findings)
-    warnings = sum(f.severity == "warning" for f in result.findings)
-    infos = len(result.findings) - errors - warnings
+    errors, warnings, infos = (result.count(s) for s in ("error", "warning", "info"))
     summary = (
         f"{_plural(len(result.findings), 'finding')} "
         f"({_plural(errors, 'error')}, {_plural(warnings, 'warning')}, {infos} info) "
