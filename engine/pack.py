@@ -23,8 +23,8 @@ from engine.dsl.files import policy_files
 if TYPE_CHECKING:
     from engine.cache import Cache
     from engine.config import Config, Key
-    from engine.dsl.check import CheckedClause, Program
     from engine.dsl.compile import RegoModule
+    from engine.dsl.program import CheckedClause, Program
 
 
 @dataclass
@@ -165,7 +165,7 @@ def compile_pack(pack: PackSources, cache: Cache | None = None) -> PolicySet:
 
 
 def _compile(sources: dict[str, str], rego: dict[str, str]) -> PolicySet:
-    from engine.dsl.check import check
+    from engine.dsl.checker import check_program
     from engine.dsl.compile import compile_program
     from engine.dsl.parser import parse
 
@@ -180,7 +180,7 @@ def _compile(sources: dict[str, str], rego: dict[str, str]) -> PolicySet:
             errors.append(error)
     if errors:
         raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
-    program = check(modules, sources)
+    program = check_program(modules, sources)
     return PolicySet(program, compile_program(program), sources, rego)
 
 

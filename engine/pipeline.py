@@ -38,7 +38,7 @@ from engine.repo.inputs import RepoInputs, ledger_location, read_repo
 if TYPE_CHECKING:
     from engine.cache import Cache
     from engine.config import Config
-    from engine.dsl.check import Program
+    from engine.dsl.program import Program
     from engine.extract.base import Record
     from engine.extract.batch import Keep
     from engine.extract.suppressions import Suppression

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from engine.core.model import COLLECTIONS, GLOBALS, RECORD_TYPES, STR
 from engine.dsl import ast
-from engine.dsl.check import FACTS, CheckedClause, Program, conjuncts, walk
+from engine.dsl.program import FACTS, CheckedClause, Program, conjuncts, walk
 
 ROOT_PACKAGE = "proofgate"
 

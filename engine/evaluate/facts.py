@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from engine.core.errors import ProofgateError
 from engine.core.model import RECORD_TYPES, Type
-from engine.dsl.check import FACTS, Atom
+from engine.dsl.program import FACTS, Atom
 from engine.dsl.regex import MATCH_TIMEOUT, RegexTimeout
 
 T = TypeVar("T")

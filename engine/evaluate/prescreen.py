@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.dsl import ast
-from engine.dsl.check import CheckedClause, Program, conjuncts
+from engine.dsl.program import CheckedClause, Program, conjuncts
 from engine.evaluate.facts import field_value
 from engine.evaluate.reference import Memo, memo
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from engine.core.model import COLLECTIONS
 from engine.dsl import ast
-from engine.dsl.check import CheckedClause, Program, conjuncts, walk
+from engine.dsl.program import CheckedClause, Program, conjuncts, walk
 from engine.evaluate.facts import atom_found, atom_matches
 
 UNDEF: Any = object()

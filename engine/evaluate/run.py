@@ -13,11 +13,12 @@ from engine.core.finding import Finding
 from engine.core.globs import selected
 from engine.core.model import COLLECTIONS, GLOBALS, rec
 from engine.dsl import ast
-from engine.dsl.check import CheckedClause, Program, placeholders, walk
 from engine.dsl.compile import RegoModule, aggregate_module
+from engine.dsl.program import CheckedClause, Program, placeholders, walk
 from engine.evaluate.backends import Backend, RegopyBackend, make_backend
 from engine.evaluate.facts import to_rego
 from engine.evaluate.prescreen import prescreened
+from engine.evaluate.projection import main_fields, projections
 from engine.evaluate.reference import UNDEF, Evaluator, elements, memo
 from engine.evaluate.reference import prefilter as compiled_prefilter
 
@@ -109,7 +110,7 @@ def build_inputs(
     """Input documents for Rego, each holding at most CHUNK candidates."""
     base = base_input(program, model, indexes)
     types = {c.key: c.var_types[c.main_var] for c in program.clauses}
-    keep = {c.key: program.main_fields(c) for c in program.clauses}
+    keep = {c.key: main_fields(program, c) for c in program.clauses}
     # A candidate carries only the facts of its own clause's regexes.
     clause_atoms = {c.key: program.atoms_by_record(c) for c in program.clauses}
     documents: list[dict[str, Any]] = []
@@ -132,10 +133,10 @@ def base_input(
 ) -> dict[str, Any]:
     """The part of every input document that is not candidates: the ledger, the
     whole collections, each record with only the fields and regex facts Rego reads
-    of it (``Program.projections``), and the ``indexes`` of collections by a field
+    of it (:mod:`engine.evaluate.projection`), and the ``indexes`` of collections by a field
     that joins look up (``engine.dsl.compile``)."""
-    projections = program.projections()
-    ledger = projections["ledger"]
+    projected = projections(program)
+    ledger = projected["ledger"]
     index: dict[str, dict[str, dict[str, list[int]]]] = {}
     for name, key in sorted(indexes):
         positions: dict[str, list[int]] = index.setdefault(name, {}).setdefault(key, {})
@@ -151,7 +152,7 @@ def base_input(
                 to_rego(record, rec(COLLECTIONS[name].record), seen.atoms, seen.fields)
                 for record in model.collections.get(name, [])
             ]
-            for name, seen in projections.items()
+            for name, seen in projected.items()
             if name in COLLECTIONS
         },
     }

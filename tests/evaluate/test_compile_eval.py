@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.dsl.check import check
+from engine.dsl.checker import check_program
 from engine.dsl.compile import compile_program
 from engine.dsl.parser import parse
 from engine.evaluate.run import InputModel, evaluate
@@ -181,7 +181,7 @@ def program_for(name: str) -> Any:
         f'policy t-{name} {{ rationale "r" fix "f"\n'
         f'  deny {generators} message "{template}"{suffix} }}\n'
     )
-    program = check([parse(source, "t.policy")], {"t.policy": source})
+    program = check_program([parse(source, "t.policy")], {"t.policy": source})
     return program, compile_program(program)
 
 
@@ -228,7 +228,7 @@ def test_helper_names_are_unique_across_policies() -> None:
         "  deny for c in runner_classes, prev in runner_classes\n"
         '    where (c.index < prev.index or prev.name == "x") message "m" }\n'
     )
-    program = check([parse(source, "u.policy")])
+    program = check_program([parse(source, "u.policy")])
     modules = compile_program(program)
     assert "pg_cond1(s)" in modules[0].text and "pg_cond2(c, prev)" in modules[1].text
     found = evaluate(program, modules, MODEL)
@@ -241,6 +241,6 @@ def test_fix_hints_take_placeholders_too() -> None:
         "  deny for c in runner_classes, prev in runner_classes\n"
         '    where prev.index < c.index message "m" fix "Prove {prev.name} before {c.name}." }\n'
     )
-    program = check([parse(source, "f.policy")])
+    program = check_program([parse(source, "f.policy")])
     (finding,) = evaluate(program, compile_program(program), MODEL)
     assert finding.fix == "Prove kvm before gpu."

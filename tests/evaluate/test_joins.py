@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from engine.dsl.check import Program, check
+from engine.dsl.checker import check_program
 from engine.dsl.compile import compile_program
 from engine.dsl.parser import parse
+from engine.dsl.program import Program
 from engine.evaluate.run import InputModel, base_input, evaluate
 from tests.evaluate.test_projection import job, pos, step
 from tests.support import reference_findings
@@ -81,7 +82,7 @@ CLAUSES: dict[str, tuple[str, set[tuple[str, str]]]] = {
 
 def program_for(name: str) -> Program:
     source = f'policy t-{name} {{ rationale "r" fix "f"\n  deny {CLAUSES[name][0]} }}\n'
-    return check([parse(source, "t.policy")], {"t.policy": source})
+    return check_program([parse(source, "t.policy")], {"t.policy": source})
 
 
 @pytest.mark.parametrize("name", sorted(CLAUSES))

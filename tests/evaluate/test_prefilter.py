@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine.core.errors import ProofgateError
-from engine.dsl.check import check
+from engine.dsl.checker import check_program
 from engine.dsl.parser import parse
 from engine.evaluate.reference import Evaluator, may_hold
 
@@ -77,7 +77,7 @@ def test_prefilter_keeps_every_match(
         f'where {condition} message "m" }}'
     )
     try:
-        program = check([parse(source, "p.policy")])
+        program = check_program([parse(source, "p.policy")])
     except ProofgateError:  # e.g. a capture bound twice: not a program to test
         assume(False)
     (clause,) = program.clauses

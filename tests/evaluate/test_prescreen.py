@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 from engine.core.errors import ProofgateError
 from engine.core.resources import shipped_policies
-from engine.dsl.check import CheckedClause, check
+from engine.dsl.checker import check_program
 from engine.dsl.parser import parse
+from engine.dsl.program import CheckedClause
 from engine.dsl.regex import RegexError, compile_regex
 from engine.evaluate import prescreen
 from engine.evaluate import run as evaluate_run
@@ -219,7 +220,7 @@ def test_compiled_prefilter_is_the_specification(
         f'where {condition_text} message "m" }}'
     )
     try:
-        program = check([parse(source, "p.policy")])
+        program = check_program([parse(source, "p.policy")])
     except ProofgateError:
         assume(False)
         return

@@ -1,5 +1,5 @@
 """Rego receives only the fields and regex facts clauses read of whole collections
-and of the ledger (``Program.projections``), and findings stay the same."""
+and of the ledger (``engine.evaluate.projection``), and findings stay the same."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from engine.dsl.check import Program, Projection, check
+from engine.dsl.checker import check_program
 from engine.dsl.compile import compile_program
 from engine.dsl.parser import parse
+from engine.dsl.program import Program
+from engine.evaluate.projection import Projection, main_fields, projections
 from engine.evaluate.run import (
     InputModel,
     base_input,
@@ -162,12 +164,12 @@ def program_for(name: str) -> Program:
         f'policy t-{name} {{ rationale "r" fix "f"\n'
         f'  deny {generators} message "{template}"{suffix} }}\n'
     )
-    return check([parse(source, "t.policy")], {"t.policy": source})
+    return check_program([parse(source, "t.policy")], {"t.policy": source})
 
 
 def unprojected(program: Program) -> dict[str, Projection]:
     """What Rego received before projections: every field and every fact."""
-    names = [*program.projections()]
+    names = [*projections(program)]
     return {name: Projection(None, program.atoms_by_record()) for name in names}
 
 
@@ -177,7 +179,7 @@ def test_projection_keeps_findings(name: str, monkeypatch: pytest.MonkeyPatch) -
     modules = compile_program(program)
     projected = {b: evaluate(program, modules, MODEL, backend=b) for b in ("regopy", "regorus")}
     full_projections = unprojected(program)
-    monkeypatch.setattr(program, "projections", lambda: full_projections)
+    program.memo["projections"] = full_projections
     full = {b: evaluate(program, modules, MODEL, backend=b) for b in ("regopy", "regorus")}
     assert projected["regopy"] == projected["regorus"] == full["regopy"] == full["regorus"]
     if name != "whole-record-message":  # Rego prints the record with its facts
@@ -186,7 +188,7 @@ def test_projection_keeps_findings(name: str, monkeypatch: pytest.MonkeyPatch) -
 
 
 def fields(name: str) -> dict[str, frozenset[str] | None]:
-    return {n: p.fields for n, p in program_for(name).projections().items()}
+    return {n: p.fields for n, p in projections(program_for(name)).items()}
 
 
 def test_projections_name_the_fields_read() -> None:
@@ -206,7 +208,7 @@ def test_projections_name_the_fields_read() -> None:
     assert fields("ledger")["ledger"] == {"repo", "endpoints"}
     assert fields("ledger-nested-regex")["ledger"] == {"forges"}
     program = program_for("main-nested-regex")
-    assert program.main_fields(program.clauses[0]) == {"forges"}
+    assert main_fields(program, program.clauses[0]) == {"forges"}
 
 
 def test_unread_fields_and_facts_are_not_sent() -> None:
@@ -228,8 +230,8 @@ def test_facts_only_for_regexes_applied_to_the_collection() -> None:
         "  deny for st in steps where some j in jobs { j.id == st.job and j.if matches /pull/ } "
         'message "{st.job}" }\n'
     )
-    program = check([parse(source, "t.policy")], {"t.policy": source})
-    projection = program.projections()["jobs"]
+    program = check_program([parse(source, "t.policy")], {"t.policy": source})
+    projection = projections(program)["jobs"]
     assert [a.regex.source for a in projection.atoms["Job"]] == ["pull"]
     assert set(projection.atoms) == {"Job"}  # no nested record kept: no facts for them
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from engine.core.errors import ProofgateError
 from engine.dsl import ast
-from engine.dsl.check import check
+from engine.dsl.checker import check_program
 from engine.dsl.compile import compile_program
 from engine.dsl.format import format_module
 from engine.dsl.parser import parse
@@ -334,7 +334,7 @@ def test_compiled_rego_agrees_with_the_reference_evaluator(
     module: ast.Module, model: InputModel
 ) -> None:
     try:
-        program = check([module])
+        program = check_program([module])
     except ProofgateError:  # e.g. a regex capture bound twice in one clause
         assume(False)
     rego = compile_program(program)

@@ -4,15 +4,14 @@ regopy reports nothing for unsafe variables or type errors (they silently
 make a rule undefined), so this pass must reject them: unknown collections,
 fields and functions (with "did you mean"), type mismatches, bad regular
 expressions, captures used before they are bound, duplicate policy ids.
-Its output, :class:`Program`, is what the compiler and the evaluators use.
+Its output, :class:`engine.dsl.program.Program`, is what the compiler and the
+evaluators use.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
 from engine.core.errors import ErrorGroup, ProofgateError
 from engine.core.model import (
@@ -21,7 +20,6 @@ from engine.core.model import (
     COLLECTIONS,
     GLOBALS,
     NUM,
-    POSITION,
     RECORD_TYPES,
     STR,
     Type,
@@ -30,384 +28,15 @@ from engine.core.model import (
 )
 from engine.core.text import did_you_mean
 from engine.dsl import ast
+from engine.dsl.program import PLACEHOLDER, Atom, CheckedClause, Program, conjuncts, placeholders
 from engine.dsl.regex import CompiledRegex, RegexError, compile_regex
 
-FACTS = "_m"  # the record field where Rego finds the regex matches Python computed
 FUNCTIONS = {"count": "count(list | map) -> num"}
 # regopy keeps strings holding quotes, backslashes or control characters in
 # their JSON-escaped form, so Rego would count and order those escapes: the
 # length and the order of strings are not offered (numbers order; strings compare).
 _ESCAPED_STRINGS = "regopy sees quotes, backslashes and control characters JSON-escaped"
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-
-
-@dataclass(frozen=True)
-class Atom:
-    """A regex test Python evaluates; Rego reads its matches as facts.
-
-    Facts live on records of type ``record`` under ``_m[key]``, for the
-    value at ``path`` (a field path through maps, from that record). Rego
-    iterates the matches (a list of ``{start, end, groups, text}``) only when
-    the test binds captures (``bind``: named groups or ``as``) or anchors the
-    finding; otherwise the fact is just ``true``. ``origin`` is where the
-    pattern is written (for errors, such as a match that runs too long).
-    """
-
-    key: str
-    record: str
-    path: tuple[str, ...]
-    regex: CompiledRegex
-    bind: bool = False
-    anchor: bool = False
-    origin: ast.Span = ast.NO_SPAN
-
-    @property
-    def iterated(self) -> bool:
-        return self.bind or self.anchor
-
-
-@dataclass
-class CheckedClause:
-    policy: ast.Policy
-    clause: ast.Clause
-    index: int
-    key: str  # unique per clause: "<policy id>/<index>"
-    rule: str
-    severity: str
-    fix: str
-    main_var: str
-    main_collection: str | None  # set when the first generator ranges over a collection
-    var_types: dict[str, Type]
-    placeholders: tuple[tuple[str, ast.Expr], ...]
-    at: str
-    anchor: ast.Matches | None  # first top-level regex test on the located variable
-
-    def from_record(self, expr: ast.Expr) -> bool:
-        """True for a placeholder Python renders from the main record itself."""
-        while isinstance(expr, ast.Field):
-            expr = expr.base
-        return _is_var(expr, self.main_var)
-
-    def rego_placeholders(self) -> tuple[tuple[str, ast.Expr], ...]:
-        """The placeholders whose values Rego must return (captures, joined records)."""
-        return tuple((t, e) for t, e in self.placeholders if not self.from_record(e))
-
-    def rego_roots(self) -> list[ast.Expr]:
-        """The expressions of the clause that Rego evaluates (the first generator's
-        source is evaluated by Python: its records arrive as candidates)."""
-        roots = [generator.source for generator in self.clause.generators[1:]]
-        if self.clause.where is not None:
-            roots.append(self.clause.where)
-        roots.extend(expr for _, expr in self.rego_placeholders())
-        return roots
-
-
-def _is_var(node: object, name: str) -> bool:
-    return isinstance(node, ast.Var) and node.name == name
-
-
-@dataclass(frozen=True)
-class Projection:
-    """What Rego reads of the records of a whole collection (or of the ledger).
-
-    ``fields``: the top-level fields of each record (None: all of them);
-    ``atoms``: the regex facts to attach, by record type (for the records
-    themselves and for records nested in the fields kept).
-    """
-
-    fields: frozenset[str] | None
-    atoms: dict[str, list[Atom]]
-
-
-@dataclass
-class _RegoView:
-    """A clause as Rego sees it: its nodes, each node's parent, the nodes of
-    regex subjects that only Python reads, each regex test's holder (the
-    record whose ``_m`` facts Rego reads) and the variables Rego reads."""
-
-    nodes: list[object]
-    parents: dict[int, object]
-    by_python: set[int]
-    holders: dict[int, object]  # id() of a Matches node -> its holder node
-    names: dict[str, list[object]]  # variable name -> the Var nodes Rego reads
-
-    def uses(self, name: str, within: object = None) -> list[object]:
-        """The Rego-read occurrences of a variable (under node ``within``, else anywhere)."""
-        found = self.names.get(name, [])
-        if within is None:
-            return found
-        inside = {id(n) for n in walk(within)}
-        return [n for n in found if id(n) in inside]
-
-
-def _fields_read(view: _RegoView, uses: list[object]) -> frozenset[str] | None:
-    """The top-level fields Rego reads of the records at ``uses`` (None: unclear, all)."""
-    fields: set[str] = set()
-    for node in uses:
-        parent = view.parents.get(id(node))
-        if parent is None:
-            return None  # a whole record as a message value
-        if id(parent) in view.by_python:
-            continue  # the holder of a regex test: Rego reads its facts only
-        if isinstance(parent, ast.Field) and parent.base is node:
-            fields.add(parent.name)
-        elif (
-            isinstance(parent, ast.Index)
-            and parent.base is node
-            and isinstance(parent.key, ast.Literal)
-        ):
-            fields.add(str(parent.key.value))
-        else:
-            return None  # compared, listed, tested for membership ...
-    return frozenset(fields)
-
-
-def _record_types(t: Type, out: set[str]) -> set[str]:
-    """The record types in ``t``, nested ones included."""
-    if t.kind == "record" and t.record is not None:
-        if t.record not in out:
-            out.add(t.record)
-            for inner in RECORD_TYPES[t.record].fields.values():
-                _record_types(inner, out)
-    elif t.of is not None:
-        _record_types(t.of, out)
-    return out
-
-
-@dataclass
-class Program:
-    policies: list[ast.Policy]
-    clauses: list[CheckedClause]
-    patterns: dict[str, ast.Regex]
-    atoms: dict[int, Atom] = field(default_factory=dict)  # keyed by id() of the Matches node
-    modules: list[ast.Module] = field(default_factory=list)
-    # What Rego reads (main_fields, projections), worked out once per program.
-    _main_fields: dict[str, frozenset[str] | None] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-    _projected: dict[str, Projection] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-
-    def atom(self, node: ast.Matches) -> Atom:
-        return self.atoms[id(node)]
-
-    def __getstate__(self) -> dict[str, object]:
-        """Pickled with each atom beside its node: ``id()`` keys do not survive pickling."""
-        state = dict(self.__dict__)
-        nodes = {id(n): n for c in self.clauses for n in _walk_clause(c.clause)}
-        state["atoms"] = [(nodes[k], atom) for k, atom in self.atoms.items()]
-        state["_main_fields"], state["_projected"] = {}, {}
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state["atoms"] = {id(node): atom for node, atom in state["atoms"]}
-        state["_main_fields"], state["_projected"] = {}, {}
-        self.__dict__.update(state)
-
-    def atoms_by_record(self, clause: CheckedClause | None = None) -> dict[str, list[Atom]]:
-        """The regex atoms by the record type they apply to: all of them, or one clause's."""
-        if clause is None:
-            atoms = list(self.atoms.values())
-        else:
-            nodes = _walk_clause(clause.clause)
-            atoms = [self.atoms[id(n)] for n in nodes if isinstance(n, ast.Matches)]
-        grouped: dict[str, list[Atom]] = {}
-        for atom in atoms:
-            grouped.setdefault(atom.record, []).append(atom)
-        return grouped
-
-    def collections_used(self) -> set[str]:
-        """Every collection any clause names (these are the ones to extract)."""
-        used: set[str] = set()
-        for clause in self.clauses:
-            for node in _walk_clause(clause.clause):
-                if isinstance(node, ast.Var) and node.name in COLLECTIONS:
-                    used.add(node.name)
-        return used
-
-    def whole_collections(self) -> set[str]:
-        """Collections needed in full by Rego (named anywhere but a first generator)."""
-        used: set[str] = set()
-        for clause in self.clauses:
-            first = clause.clause.generators[0].source
-            for node in _walk_clause(clause.clause):
-                if isinstance(node, ast.Var) and node.name in COLLECTIONS and node is not first:
-                    used.add(node.name)
-        return used
-
-    def rego_view(self, checked: CheckedClause) -> _RegoView:
-        """The clause as Rego sees it (see :class:`_RegoView`)."""
-        parents: dict[int, object] = {}
-        nodes: list[object] = []
-        for root in checked.rego_roots():
-            for node in walk(root):
-                nodes.append(node)
-                for child in _children(node):
-                    parents[id(child)] = node
-        by_python: set[int] = set()
-        holders: dict[int, object] = {}
-        for node in nodes:
-            if isinstance(node, ast.Matches) and id(node) in self.atoms:
-                # Python reads the subject's field path below the holder record.
-                holder: object = node.subject
-                for _ in self.atoms[id(node)].path:
-                    by_python.add(id(holder))
-                    assert isinstance(holder, ast.Field | ast.Index)
-                    holder = holder.base
-                holders[id(node)] = holder
-        names: dict[str, list[object]] = {}
-        for node in nodes:
-            if isinstance(node, ast.Var) and id(node) not in by_python:
-                names.setdefault(node.name, []).append(node)
-        return _RegoView(nodes, parents, by_python, holders, names)
-
-    def main_fields(self, checked: CheckedClause) -> frozenset[str] | None:
-        """The fields of a clause's main record that Rego reads (None: all of them).
-
-        Rego only receives these (plus regex facts): the input is what regopy
-        spends most of its time on (``bench/chunking.py``). A regex subject is
-        read by Python, not Rego: Rego sees only the facts of its holder record.
-        """
-        if checked.key not in self._main_fields:
-            view = self.rego_view(checked)
-            self._main_fields[checked.key] = _fields_read(view, view.uses(checked.main_var))
-        return self._main_fields[checked.key]
-
-    def projections(self) -> dict[str, Projection]:
-        """What Rego reads of the records of each whole collection and of the ledger.
-
-        Records of a whole collection are read through the variables that
-        range over it (later generators, ``some``/``every``) and through
-        ``collection[i]``; the ledger through its name. Any use that is not a
-        field read (a record compared, listed or printed whole) keeps every
-        field and every fact, as does ``at`` for the position fields.
-        """
-        if not self._projected:  # never empty once worked out: it always has the ledger
-            self._projected = self._projections()
-        return self._projected
-
-    def _projections(self) -> dict[str, Projection]:
-        found: dict[str, list[tuple[_RegoView, list[object]]]] = {}
-        unclear: set[str] = set()
-        positions: set[str] = set()
-        named = {*self.whole_collections(), "ledger"}
-        for checked in self.clauses:
-            view = self.rego_view(checked)
-            for node in view.uses("ledger"):
-                found.setdefault("ledger", []).append((view, [node]))
-            for node in view.nodes:
-                if not isinstance(node, ast.Var) or node.name not in COLLECTIONS:
-                    continue
-                named.add(node.name)  # also a collection printed whole ({jobs})
-                uses = self._element_uses(checked, view, node)
-                if uses is None:
-                    unclear.add(node.name)
-                    continue
-                found.setdefault(node.name, []).append((view, uses))
-                generators = checked.clause.generators[1:]
-                if any(g.source is node and g.var == checked.at for g in generators):
-                    positions.add(node.name)  # the hit returns the 'at' record's position
-        out: dict[str, Projection] = {}
-        everything = self.atoms_by_record()
-        for name in sorted(named):
-            t = GLOBALS[name] if name in GLOBALS else rec(COLLECTIONS[name].record)
-            assert t.record is not None
-            fields: set[str] | None = set(POSITION) if name in positions else set()
-            for view, uses in found.get(name, []):
-                read = _fields_read(view, uses)
-                fields = None if read is None or fields is None else fields | read
-            if fields is None or name in unclear:
-                out[name] = Projection(None, everything)
-                continue
-            atoms: dict[str, Atom] = {}
-            for view, uses in found.get(name, []):
-                ids = {id(u) for u in uses}
-                for matches, holder in view.holders.items():
-                    if id(holder) in ids:
-                        atom = self.atoms[matches]
-                        atoms[atom.key] = atom
-            # Records nested in the fields kept carry every fact of their type.
-            nested: set[str] = set()
-            for field_name in fields:
-                field_type = RECORD_TYPES[t.record].fields.get(field_name)
-                if field_type is not None:
-                    _record_types(field_type, nested)
-            grouped: dict[str, list[Atom]] = {}
-            for atom in atoms.values():
-                grouped.setdefault(atom.record, []).append(atom)
-            for record_type in nested:
-                grouped[record_type] = everything.get(record_type, [])
-            out[name] = Projection(frozenset(fields), grouped)
-        return out
-
-    @staticmethod
-    def _element_uses(
-        checked: CheckedClause, view: _RegoView, node: ast.Var
-    ) -> list[object] | None:
-        """The nodes standing for records of the collection ``node`` names (None: unclear)."""
-        for generator in checked.clause.generators[1:]:
-            if generator.source is node:
-                return view.uses(generator.var)
-        parent = view.parents.get(id(node))
-        if isinstance(parent, ast.Quantified) and parent.source is node:
-            return view.uses(parent.var, parent.body)
-        if isinstance(parent, ast.Call) and parent.func == "count":
-            return []  # the number of records, not their fields
-        if isinstance(parent, ast.Index) and parent.base is node:
-            return [parent]
-        return None
-
-
-def _children(node: object) -> list[object]:
-    if isinstance(node, ast.ListExpr | ast.And | ast.Or):
-        return list(node.items)
-    if isinstance(node, ast.Field):
-        return [node.base]
-    if isinstance(node, ast.Index):
-        return [node.base, node.key]
-    if isinstance(node, ast.Call):
-        return list(node.args)
-    if isinstance(node, ast.Compare | ast.StrTest):
-        return [node.left, node.right]
-    if isinstance(node, ast.Member):
-        return [node.item, node.container]
-    if isinstance(node, ast.Matches):
-        return [node.subject]
-    if isinstance(node, ast.Not):
-        return [node.item]
-    if isinstance(node, ast.Quantified):
-        return [node.source, node.body]
-    return []
-
-
-def walk(node: object) -> list[object]:
-    """Every expression node under ``node`` (itself included), depth first."""
-    out = [node]
-    for child in _children(node):
-        out.extend(walk(child))
-    return out
-
-
-def _walk_clause(clause: ast.Clause) -> list[object]:
-    nodes: list[object] = []
-    for generator in clause.generators:
-        nodes.extend(walk(generator.source))
-    if clause.where is not None:
-        nodes.extend(walk(clause.where))
-    return nodes
-
-
-def conjuncts(expr: ast.Expr | None) -> tuple[ast.Expr, ...]:
-    if expr is None:
-        return ()
-    return expr.items if isinstance(expr, ast.And) else (expr,)
-
-
-def placeholders(template: str) -> list[str]:
-    """The ``{...}`` placeholders of a message template (``{{``/``}}`` escape braces)."""
-    return _PLACEHOLDER.findall(template.replace("{{", "").replace("}}", ""))
 
 
 def _suggest(name: str, options: list[str]) -> str:
@@ -566,7 +195,7 @@ class _Checker:
 
     def braces(self, template: str, what: str, span: ast.Span) -> None:
         """A lone ``{`` or ``}`` is a typo for a placeholder, not text to print."""
-        rest = _PLACEHOLDER.sub("", template.replace("{{", "").replace("}}", ""))
+        rest = PLACEHOLDER.sub("", template.replace("{{", "").replace("}}", ""))
         if "{" in rest or "}" in rest:
             self.error(
                 f"unbalanced brace in the {what}: {template!r}",
@@ -837,6 +466,6 @@ def _compatible(a: Type, b: Type) -> bool:
     return True
 
 
-def check(modules: list[ast.Module], sources: dict[str, str] | None = None) -> Program:
+def check_program(modules: list[ast.Module], sources: dict[str, str] | None = None) -> Program:
     """Check parsed policy files together; raise ProofgateError (or ErrorGroup)."""
     return _Checker(modules, sources or {}).program()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from engine.core.errors import ErrorGroup, ProofgateError
-from engine.dsl.check import check
+from engine.dsl.checker import check_program
 from engine.dsl.parser import parse
 
 
 def errors_of(body: str, extra: str = "") -> list[ProofgateError]:
     source = extra + 'policy p {\n  rationale "r"\n  fix "f"\n' + body + "\n}\n"
     with pytest.raises(ProofgateError) as info:
-        check([parse(source, "p.policy")], {"p.policy": source})
+        check_program([parse(source, "p.policy")], {"p.policy": source})
     error = info.value
     return error.errors if isinstance(error, ErrorGroup) else [error]
 
@@ -113,7 +113,7 @@ def test_duplicate_policy_ids_and_patterns() -> None:
         'policy p { rationale "r" fix "f" deny for s in sentences message "m" }\n'
     )
     with pytest.raises(ErrorGroup) as info:
-        check([parse(source, "d.policy")], {"d.policy": source})
+        check_program([parse(source, "d.policy")], {"d.policy": source})
     messages = [e.message for e in info.value.errors]
     assert "pattern 'a' is defined twice" in messages
     assert "policy id 'p' is already used at d.policy:3" in messages
@@ -125,7 +125,7 @@ def test_captures_bind_in_order_and_reach_the_message() -> None:
         "  deny for s in sentences where s.text matches /(?<forge>gitlab)/i as phrase\n"
         '    and ledger.forges[forge].state != "proved" message "{forge} {phrase} {s.text}" }\n'
     )
-    program = check([parse(source, "c.policy")])
+    program = check_program([parse(source, "c.policy")])
     (clause,) = program.clauses
     assert set(clause.var_types) == {"s", "forge", "phrase"}
     assert [text for text, _ in clause.placeholders] == ["forge", "phrase", "s.text"]
