@@ -1,11 +1,8 @@
 """A direct Python evaluator of checked policies, with Rego's semantics.
 
-Two uses:
-- the reference the compiler is tested against: for the same input model it
-  must produce exactly the hits the generated Rego produces;
-- the prefilter: :func:`may_hold` evaluates a clause's condition on one
-  candidate record with everything that is not about that record unknown
-  (three-valued), so records that cannot match never reach Rego.
+It is the reference the compiler is tested against: for the same input model
+it must produce exactly the hits the generated Rego produces. Run three-valued
+on one candidate, it is also the prefilter (:mod:`engine.evaluate.prefilter`).
 
 Undefined values follow Rego: a missing field makes any test on it fail, and
 ``not`` of a failing test holds.
@@ -13,14 +10,13 @@ Undefined values follow Rego: a missing field makes any test on it fail, and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 from engine.core.model import COLLECTIONS
 from engine.dsl import ast
-from engine.dsl.program import CheckedClause, Program, conjuncts, walk
-from engine.evaluate.facts import atom_found, atom_matches
+from engine.dsl.program import CheckedClause, Program, conjuncts
+from engine.evaluate.facts import atom_matches
 
 UNDEF: Any = object()
 Env = dict[str, Any]
@@ -241,161 +237,3 @@ class Evaluator:
 
 def _match_slot(expr: ast.Matches) -> str:
     return f" match {id(expr)}"  # a key no policy variable can have
-
-
-# --- prefilter -----------------------------------------------------------------------
-
-# A three-valued test of one candidate: False when the condition cannot hold,
-# True when it holds whatever the unknown parts are, None when that depends on them.
-Tri = bool | None
-RecordTest = Callable[[Any], Tri]
-
-
-def may_hold(evaluator: Evaluator, checked: CheckedClause, record: Any) -> bool:
-    """False only when the clause cannot hold for this candidate, whatever else is true."""
-    return prefilter(evaluator.program, checked)(record)
-
-
-def prefilter(program: Program, checked: CheckedClause) -> Callable[[Any], bool]:
-    """The clause's prefilter, compiled once: :func:`_maybe` without walking the AST
-    per record (which parts are about the main record is decided here, once).
-
-    Tests run cheapest first and stop at the first one that decides: the result
-    is the same three-valued answer, and a record that fails a cheap test never
-    runs a regex.
-    """
-    test: Callable[[Any], bool] = memo(
-        checked, "_prefilter", program, lambda: _prefilter(program, checked)
-    )
-    return test
-
-
-def _prefilter(program: Program, checked: CheckedClause) -> Callable[[Any], bool]:
-    where = checked.clause.where
-    main = checked.main_var
-    compiled = None if where is None else _compile(Evaluator(program, {}, {}), where, main)
-    if isinstance(compiled, _Test):
-        tri = compiled.run
-        return lambda record: tri(record) is not False
-    return _never if compiled is False else _always
-
-
-T = TypeVar("T")
-
-
-class Memo:
-    """What an object keeps, as an attribute, for one owner (see :func:`memo`).
-
-    Pickling and copying leave its value behind (it may hold closures or
-    hyperscan databases): the copy computes its own.
-    """
-
-    def __init__(self, owner: object = None, value: Any = None) -> None:
-        self.owner = owner
-        self.value = value
-
-    def __reduce__(self) -> tuple[type[Memo], tuple[()]]:
-        return (Memo, ())
-
-
-def memo(obj: object, name: str, owner: object, make: Callable[[], T]) -> T:
-    """The value ``obj`` keeps under ``name`` for ``owner``, made on first use."""
-    slot = vars(obj).get(name)
-    if not isinstance(slot, Memo) or slot.owner is not owner or slot.owner is None:
-        slot = Memo(owner, make())
-        vars(obj)[name] = slot
-    value: T = slot.value
-    return value
-
-
-def _always(record: Any) -> bool:
-    return True
-
-
-def _never(record: Any) -> bool:
-    return False
-
-
-@dataclass(frozen=True)
-class _Test:
-    run: RecordTest
-    regexes: int  # how many regex tests it may run: the cost to order by
-
-
-def _compile(ev: Evaluator, expr: ast.Expr, main: str) -> _Test | Tri:
-    """A test of the main record, or the answer itself when it does not depend on it."""
-    if isinstance(expr, ast.And | ast.Or):
-        return _compile_junction(ev, expr, main)
-    if isinstance(expr, ast.Not):
-        inner = _compile(ev, expr.item, main)
-        if not isinstance(inner, _Test):
-            return None if inner is None else not inner
-        test = inner.run
-        return _Test(lambda record: None if (v := test(record)) is None else not v, inner.regexes)
-    if not _only_about(expr, main):
-        return None
-    regexes = sum(isinstance(node, ast.Matches) for node in walk(expr))
-    if isinstance(expr, ast.Matches) and _holder(ev.program, expr) == ast.Var(main):
-        atom = ev.program.atom(expr)
-        return _Test(lambda r: isinstance(r, dict) and atom_found(atom, r), regexes)
-    return _Test(lambda record: ev.holds(expr, {main: record}), regexes)
-
-
-def _compile_junction(ev: Evaluator, expr: ast.And | ast.Or, main: str) -> _Test | Tri:
-    decisive = isinstance(expr, ast.Or)  # the value that decides the junction
-    parts = [_compile(ev, item, main) for item in expr.items]
-    if decisive in parts:
-        return decisive
-    compiled = sorted((p for p in parts if isinstance(p, _Test)), key=lambda t: t.regexes)
-    initial: Tri = None if None in parts else not decisive
-    if not compiled:
-        return initial
-    tests = [t.run for t in compiled]
-
-    def junction(record: Any) -> Tri:
-        result = initial
-        for test in tests:
-            value = test(record)
-            if value is decisive:
-                return decisive
-            if value is None:
-                result = None
-        return result
-
-    return _Test(junction, sum(t.regexes for t in compiled))
-
-
-def _holder(program: Program, expr: ast.Matches) -> ast.Expr:
-    """The record a regex test reads its field from (``s`` in ``s.text matches``)."""
-    holder: ast.Expr = expr.subject
-    for _ in program.atom(expr).path:
-        holder = holder.base  # type: ignore[union-attr]
-    return holder
-
-
-def _maybe(ev: Evaluator, expr: ast.Expr, main: str, record: Any) -> bool | None:
-    """The prefilter's specification, walking the AST per record (:func:`prefilter`
-    compiles it; the tests compare the two)."""
-    if isinstance(expr, ast.And):
-        results = [_maybe(ev, item, main, record) for item in expr.items]
-        if False in results:
-            return False
-        return None if None in results else True
-    if isinstance(expr, ast.Or):
-        results = [_maybe(ev, item, main, record) for item in expr.items]
-        if True in results:
-            return True
-        return None if None in results else False
-    if isinstance(expr, ast.Not):
-        inner = _maybe(ev, expr.item, main, record)
-        return None if inner is None else not inner
-    if not _only_about(expr, main):
-        return None
-    return ev.holds(expr, {main: record})
-
-
-def _only_about(expr: ast.Expr, main: str) -> bool:
-    """True when a test reads nothing but the main record and literals."""
-    if isinstance(expr, ast.Quantified):
-        return False
-    return all(node.name == main for node in walk(expr) if isinstance(node, ast.Var))

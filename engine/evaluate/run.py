@@ -17,10 +17,11 @@ from engine.dsl.compile import RegoModule, aggregate_module
 from engine.dsl.program import CheckedClause, Program, placeholders, walk
 from engine.evaluate.backends import Backend, RegopyBackend, make_backend
 from engine.evaluate.facts import to_rego
+from engine.evaluate.memo import memo
+from engine.evaluate.prefilter import prefilter as compiled_prefilter
 from engine.evaluate.prescreen import prescreened
 from engine.evaluate.projection import main_fields, projections
-from engine.evaluate.reference import UNDEF, Evaluator, elements, memo
-from engine.evaluate.reference import prefilter as compiled_prefilter
+from engine.evaluate.reference import UNDEF, Evaluator, elements
 
 # Candidate records per Rego query: one huge input can fail ("Maximum statement
 # count reached") and one query per record is slow; between 500 and 2,000

@@ -23,20 +23,15 @@ from hypothesis import strategies as st
 from engine.core.errors import ProofgateError
 from engine.core.resources import shipped_policies
 from engine.dsl.checker import check_program
+from engine.dsl.literals import FOLDS_TO_ASCII, condition, literals, satisfied
 from engine.dsl.parser import parse
 from engine.dsl.program import CheckedClause
 from engine.dsl.regex import RegexError, compile_regex
 from engine.evaluate import prescreen
 from engine.evaluate import run as evaluate_run
-from engine.evaluate.prescreen import (
-    FOLDS_TO_ASCII,
-    Database,
-    Screen,
-    Search,
-    condition,
-    satisfied,
-)
-from engine.evaluate.reference import Evaluator, _maybe, prefilter
+from engine.evaluate.prefilter import _maybe, prefilter
+from engine.evaluate.prescreen import Database, Screen, Search
+from engine.evaluate.reference import Evaluator
 from engine.evaluate.run import InputModel, candidates, evaluate
 from engine.pack import PolicySet, load_policies
 from tests.support import run_check
@@ -118,7 +113,7 @@ def test_conditions_of_the_pack_are_useful(pack: PolicySet) -> None:
     found = [a for a in atoms if condition(a.regex.source, a.regex.flags) is not None]
     assert len(found) >= 0.8 * len(atoms)
     forge = condition(r"\b(?<forge>gitlab|forgejo)\b", "i")
-    assert forge is not None and prescreen.literals(forge) == {"\0gitlab\0", "\0forgejo\0"}
+    assert forge is not None and literals(forge) == {"\0gitlab\0", "\0forgejo\0"}
 
 
 # Pattern and text pieces chosen to collide: case, folding characters, word
