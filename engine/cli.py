@@ -309,7 +309,8 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
 )
 def policy_tests(policies: tuple[str, ...], fmt: str, pattern: str | None, backend: str) -> None:
     """Run the annotated test cases kept under <policy dir>/tests/ (docs/policy-tests.md)."""
-    from engine.policytest import render, run_suite
+    from engine.policytest.run import run_suite
+    from engine.report.tests import render
 
     config = _repo_config()
     report = run_suite(_policy_dirs(policies, config), pattern, backend, config)

@@ -86,7 +86,7 @@ def _run(pack: Pack, root: Path, options: Options, cache: Cache) -> CheckResult:
         found = cache.get("result", entry)
         if isinstance(found, CheckResult):
             return dataclasses.replace(found, root=root)
-    result = _check(pack.policies, pack.config, root, inputs, options, cache)
+    result = _run_steps(pack.policies, pack.config, root, inputs, options, cache)
     if entry:
         cache.put("result", entry, dataclasses.replace(result, root=None))
     return result
@@ -208,7 +208,7 @@ class _Extracted:
 
 @_without_cycle_collection
 @_with_one_regex_timer
-def _check(
+def _run_steps(
     policies: PolicySet,
     config: Config,
     root: Path,

@@ -48,13 +48,13 @@ def check(root: Path, *args: str) -> tuple[int, list[dict[str, object]]]:
 def checks_without_evaluating(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the runs that extract and evaluate (the cache missed)."""
     calls: list[int] = []
-    original = engine.pipeline._check
+    original = engine.pipeline._run_steps
 
     def counted(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine.pipeline, "_check", counted)
+    monkeypatch.setattr(engine.pipeline, "_run_steps", counted)
     return calls
 
 

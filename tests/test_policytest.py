@@ -10,7 +10,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from engine.cli import main
-from engine.policytest import annotation_lines, annotation_style
+from engine.policytest.cases import annotation_lines, annotation_style
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from engine.core.errors import ProofgateError
 from engine.extract.base import Problem
-from engine.repo.scope import Scope, check_scope
+from engine.repo.scope import Scope, scope_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -57,7 +57,7 @@ def read_repo(
     from engine.repo.discover import read_text
 
     ledger_file, ledger_path = ledger_location(root, ledger)
-    scope = check_scope(root, targets, ledger_path, selects)
+    scope = scope_of(root, targets, ledger_path, selects)
     inputs = RepoInputs(scope, ledger_file, ledger_path, {}, notes=list(scope.notes))
     for rel in scope.files:
         if rel != ledger_path:

@@ -50,7 +50,7 @@ class Scope:
         return len(self.checked_files)
 
 
-def check_scope(
+def scope_of(
     root: Path, targets: list[str], ledger: str | None, selects: Callable[[str], bool]
 ) -> Scope:
     """The whole repo, and the files under ``targets`` to report on (with every

@@ -5,15 +5,13 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TYPE_CHECKING
 
+from engine.core.text import plural
+
 if TYPE_CHECKING:
     from engine.core.result import CheckResult
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def render(result: CheckResult, color: bool = False) -> str:
@@ -33,15 +31,15 @@ def render(result: CheckResult, color: bool = False) -> str:
     for note in result.notes:
         lines.append(paint(f"note: {note}", _DIM))
     if result.suppressed:
-        hidden = _plural(result.suppressed, "finding")
+        hidden = plural(result.suppressed, "finding")
         lines.append(paint(f"note: {hidden} suppressed by proofgate-ignore comments", _DIM))
     if not result.ledger_present:
         lines.append(paint("note: no proof ledger found, so nothing counts as proved", _DIM))
     errors, warnings, infos = (result.count(s) for s in ("error", "warning", "info"))
     summary = (
-        f"{_plural(len(result.findings), 'finding')} "
-        f"({_plural(errors, 'error')}, {_plural(warnings, 'warning')}, {infos} info) "
-        f"in {_plural(result.files, 'file')} checked"
+        f"{plural(len(result.findings), 'finding')} "
+        f"({plural(errors, 'error')}, {plural(warnings, 'warning')}, {infos} info) "
+        f"in {plural(result.files, 'file')} checked"
     )
     lines.append(paint(summary, _BOLD))
     return "\n".join(lines) + "\n"

@@ -1,35 +1,24 @@
-"""``proofgate test``: run the annotated fixture repos kept next to the policies.
-
-A case is a folder ``<policy dir>/tests/<policy id>/<case>/`` checked as a repo
-root. Comments in its files (``<!-- expect: RULE -->`` in Markdown,
-``# expect: RULE`` in YAML, ``.bazelrc``, ``nix.conf``, ``flake.nix`` and TOML)
-and its optional ``case.yaml`` say which findings of the case's policy must
-appear (``expect``) and must not appear (``ok``) on which lines. See
-``docs/policy-tests.md``.
-"""
+"""Policy-test cases: the folders, and the findings they expect (annotations, ``case.yaml``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from engine.config import Config
 from engine.core.errors import ErrorGroup, ProofgateError
 from engine.core.finding import Finding
-from engine.core.jsontext import pretty
 from engine.core.rules import PARSE_ERROR, names_rule
 from engine.core.text import did_you_mean, iso_date, read_utf8, shown_path
 from engine.extract.suppressions import block_end
 from engine.extract.yamlsrc import Node, anchor, dotted, node_at
-from engine.pack import Catalogue, Pack, read_pack
-from engine.pipeline import Options, run
+from engine.pack import Catalogue
 
 DEFAULT_NOW = dt.date(2026, 11, 26)
 CASE_FILE = "case.yaml"
@@ -40,14 +29,6 @@ _HASH = re.compile(r"^\s*#\s*(expect|ok)\s*:(.*)$")
 _MARKDOWN_KINDS = {"markdown"}
 _HASH_KINDS = {"yaml", "workflow", "action", "bazelrc", "nixconf", "flake", "toml"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-# The rules a case may name
-
-
-def _in_scope(policy: str, rule: str) -> bool:
-    """Findings a case of ``policy`` compares with its expectations."""
-    return rule == PARSE_ERROR.id or names_rule(policy, rule)
 
 
 # Cases and their expectations
@@ -113,7 +94,7 @@ def find_cases(dirs: list[Path], catalogue: Catalogue, pattern: str | None) -> l
     found: list[CaseDir] = []
     for root in case_roots(dirs):
         for policy_dir in _subdirs(root):
-            _check_policy_folder(policy_dir, catalogue)
+            _require_policy_folder(policy_dir, catalogue)
             for case_dir in _subdirs(policy_dir):
                 found.append(CaseDir(policy_dir.name, case_dir.name, case_dir))
     return [c for c in found if pattern is None or pattern in c.id]
@@ -123,7 +104,7 @@ def _subdirs(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def _check_policy_folder(folder: Path, catalogue: Catalogue) -> None:
+def _require_policy_folder(folder: Path, catalogue: Catalogue) -> None:
     if folder.name in catalogue.rules:
         return
     close = did_you_mean(folder.name, catalogue.rules)
@@ -159,7 +140,7 @@ def _flatten(error: ProofgateError) -> list[ProofgateError]:
     return list(error.errors) if isinstance(error, ErrorGroup) else [error]
 
 
-def check_rule(
+def require_rule(
     name: str, folder: CaseDir, catalogue: Catalogue, where: tuple[str, int, int, str | None]
 ) -> None:
     """Raise unless ``name`` is parse-error or a rule or the id of the case's policy."""
@@ -210,7 +191,7 @@ def file_annotations(folder: CaseDir, rel: str, catalogue: Catalogue) -> list[Ex
             errors.append(ProofgateError(f"this annotation {why}", *where))
         for name, column in names:
             try:
-                check_rule(name, folder, catalogue, (shown, number, column, text))
+                require_rule(name, folder, catalogue, (shown, number, column, text))
             except ProofgateError as error:
                 errors.append(error)
                 continue
@@ -366,7 +347,7 @@ def _item_expectations(
     origin = f"{CASE_FILE}:{line}"
     out = []
     for name, _ in _split_names(item.rule, 0):
-        check_rule(name, folder, catalogue, where)
+        require_rule(name, folder, catalogue, where)
         out.append(Expectation(kind, item.path, item.line, item.line, name, origin))
     return out
 
@@ -390,113 +371,6 @@ def _describe(error: ErrorDetails, loc: tuple[str | int, ...]) -> str:
     return f"{error['msg']} (got {error['input']!r})"
 
 
-# Running cases
-
-
-@dataclass(frozen=True)
-class Unexpected:
-    """A finding no expectation asked for; ``ok`` names the annotation it violates."""
-
-    finding: Finding
-    ok: Expectation | None = None
-
-
-@dataclass(frozen=True)
-class CaseResult:
-    case: Case
-    missing: tuple[Expectation, ...]
-    unexpected: tuple[Unexpected, ...]
-    exercised: frozenset[str]  # rules with an expected finding in this case
-
-    @property
-    def passed(self) -> bool:
-        return not self.missing and not self.unexpected
-
-
-def run_case(pack: Pack, case: Case, backend: str = "regopy") -> CaseResult:
-    """Check the case folder as a repo root and compare with its expectations."""
-    try:
-        result = run(pack, case.folder.root, Options(today=case.now, backend=backend))
-    except ProofgateError as error:
-        raise _located(error, case.folder.root) from None
-    findings = [
-        f for f in result.findings if f.path != CASE_FILE and _in_scope(case.folder.policy, f.rule)
-    ]
-    return compare(case, findings)
-
-
-def _located(error: ProofgateError, root: Path) -> ProofgateError:
-    """An error about a case file, with the path shown from the current directory."""
-    if isinstance(error, ErrorGroup):
-        return ErrorGroup([_located(e, root) for e in error.errors])
-    if error.path and not Path(error.path).is_absolute():
-        error.path = shown_path(root / error.path)
-    return error
-
-
-def compare(case: Case, findings: list[Finding]) -> CaseResult:
-    """The verdict of a case: missing expected findings, unexpected ones, rules exercised."""
-    expects = [e for e in case.expectations if e.kind == "expect"]
-    oks = [e for e in case.expectations if e.kind == "ok"]
-    missing = tuple(e for e in expects if not any(e.matches(f) for f in findings))
-    unexpected: list[Unexpected] = []
-    exercised: set[str] = set()
-    for finding in findings:
-        if any(e.matches(finding) for e in expects):
-            exercised.add(finding.rule)
-            continue
-        violated = next((o for o in oks if o.matches(finding)), None)
-        unexpected.append(Unexpected(finding, violated))
-    return CaseResult(case, missing, tuple(unexpected), frozenset(exercised))
-
-
-# The whole run
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """How many cases exercise each rule of a policy."""
-
-    policy: str
-    cases: int
-    rules: dict[str, int]
-
-    @property
-    def unexercised(self) -> list[str]:
-        return [rule for rule, count in self.rules.items() if count == 0]
-
-
-@dataclass
-class SuiteReport:
-    results: list[CaseResult]
-    coverage: list[Coverage]
-    annotations: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        return all(r.passed for r in self.results)
-
-    @property
-    def failed(self) -> int:
-        return sum(not r.passed for r in self.results)
-
-
-def run_suite(
-    dirs: list[Path],
-    pattern: str | None = None,
-    backend: str = "regopy",
-    config: Config | None = None,
-) -> SuiteReport:
-    """Load the policies once (with ``config`` applied, as ``check`` would), then
-    read, run and judge every selected case."""
-    pack = Pack(read_pack(dirs), config or Config(), use_cache=False)
-    catalogue = pack.policies.catalogue
-    folders = find_cases(dirs, catalogue, pattern)
-    cases = load_cases(folders, catalogue)
-    results = [run_case(pack, case, backend) for case in cases]
-    return SuiteReport(results, coverage(catalogue, results), annotation_counts(cases))
-
-
 def load_cases(folders: list[CaseDir], catalogue: Catalogue) -> list[Case]:
     """Every case, or one error listing every problem in their annotations."""
     cases: list[Case] = []
@@ -509,149 +383,3 @@ def load_cases(folders: list[CaseDir], catalogue: Catalogue) -> list[Case]:
     if errors:
         raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
     return cases
-
-
-def coverage(catalogue: Catalogue, results: list[CaseResult]) -> list[Coverage]:
-    out = []
-    for policy, rules in catalogue.rules.items():
-        mine = [r for r in results if r.case.folder.policy == policy]
-        counts = {rule: sum(rule in r.exercised for r in mine) for rule in rules}
-        out.append(Coverage(policy, len(mine), counts))
-    return out
-
-
-def annotation_counts(cases: list[Case]) -> dict[str, dict[str, int]]:
-    """Per policy with cases: how many ``expect`` and ``ok`` expectations they hold."""
-    counts: dict[str, dict[str, int]] = {}
-    for case in cases:
-        entry = counts.setdefault(case.folder.policy, {"expect": 0, "ok": 0})
-        entry["expect"] += case.count("expect")
-        entry["ok"] += case.count("ok")
-    return counts
-
-
-# Reports
-
-
-_GREEN, _RED, _BOLD, _DIM, _RESET = "\033[32m", "\033[31m", "\033[1m", "\033[2m", "\033[0m"
-
-
-def render(report: SuiteReport, fmt: str = "text", color: bool = False) -> str:
-    if fmt == "json":
-        return pretty(as_json(report))
-    return render_text(report, color)
-
-
-def render_text(report: SuiteReport, color: bool = False) -> str:
-    def paint(text: str, code: str) -> str:
-        return f"{code}{text}{_RESET}" if color else text
-
-    lines: list[str] = []
-    for result in report.results:
-        verdict = paint("PASS", _GREEN) if result.passed else paint("FAIL", _RED)
-        where = "" if result.passed else f"  ({shown_path(result.case.folder.root)})"
-        lines.append(f"{verdict} {result.case.folder.id}{where}")
-        lines.extend(f"    {line}" for line in diff_lines(result))
-    if not report.results:
-        lines.append("no cases found")
-    lines += ["", paint("coverage (cases with an expected finding of each rule)", _BOLD)]
-    lines += coverage_lines(report.coverage)
-    lines += ["", paint(summary_line(report), _BOLD)]
-    return "\n".join(lines) + "\n"
-
-
-def diff_lines(result: CaseResult) -> list[str]:
-    """``-`` expected but not reported, ``+`` reported but not expected."""
-    entries: list[tuple[str, int, str, str, str]] = []
-    for e in result.missing:
-        entries.append((e.path, e.line, "-", e.lines, f"{e.rule}  (expected at {e.origin})"))
-    for u in result.unexpected:
-        f = u.finding
-        why = f"ok at {u.ok.origin}: " if u.ok else ""
-        entries.append((f.path, f.line, "+", str(f.line), f"{f.rule}  ({why}{f.message})"))
-    return [f"{sign} {path}:{lines} {text}" for path, _, sign, lines, text in sorted(entries)]
-
-
-def coverage_lines(table: list[Coverage]) -> list[str]:
-    lines: list[str] = []
-    for entry in table:
-        lines.append(f"  {entry.policy}: {_plural(entry.cases, 'case')}")
-        width = max((len(rule) for rule in entry.rules), default=0)
-        for rule, count in entry.rules.items():
-            mark = "  not exercised" if count == 0 else ""
-            lines.append(f"    {rule.ljust(width)}  {count}{mark}")
-    unexercised = sum(len(entry.unexercised) for entry in table)
-    total = sum(len(entry.rules) for entry in table)
-    lines.append(f"  {unexercised} of {_plural(total, 'rule')} not exercised by any case")
-    return lines
-
-
-def summary_line(report: SuiteReport) -> str:
-    total = len(report.results)
-    text = f"{_plural(total, 'case')}: {total - report.failed} passed, {report.failed} failed"
-    per_policy = [
-        f"{policy} {counts['expect']} expect, {counts['ok']} ok"
-        for policy, counts in report.annotations.items()
-    ]
-    return text + (f" ({'; '.join(per_policy)})" if per_policy else "")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def as_json(report: SuiteReport) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "cases": [_case_json(r) for r in report.results],
-        "coverage": [
-            {
-                "policy": c.policy,
-                "cases": c.cases,
-                "rules": c.rules,
-                "unexercised": c.unexercised,
-            }
-            for c in report.coverage
-        ],
-        "summary": {
-            "cases": len(report.results),
-            "passed": len(report.results) - report.failed,
-            "failed": report.failed,
-            "annotations": report.annotations,
-        },
-    }
-
-
-def _case_json(result: CaseResult) -> dict[str, Any]:
-    case = result.case
-    return {
-        "case": case.folder.id,
-        "policy": case.folder.policy,
-        "name": case.folder.name,
-        "path": shown_path(case.folder.root),
-        "status": "pass" if result.passed else "fail",
-        "expect": case.count("expect"),
-        "ok": case.count("ok"),
-        "missing": [
-            {
-                "path": e.path,
-                "line": e.line,
-                "end_line": e.last,
-                "rule": e.rule,
-                "origin": e.origin,
-            }
-            for e in result.missing
-        ],
-        "unexpected": [
-            {
-                "path": u.finding.path,
-                "line": u.finding.line,
-                "column": u.finding.column,
-                "rule": u.finding.rule,
-                "message": u.finding.message,
-                "ok": u.ok.origin if u.ok else None,
-            }
-            for u in result.unexpected
-        ],
-        "exercised": sorted(result.exercised),
-    }

@@ -1,0 +1,145 @@
+"""Running policy-test cases: each case folder checked as a repo root, then judged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.config import Config
+from engine.core.errors import ErrorGroup, ProofgateError
+from engine.core.finding import Finding
+from engine.core.rules import PARSE_ERROR, names_rule
+from engine.core.text import shown_path
+from engine.pack import Catalogue, Pack, read_pack
+from engine.pipeline import Options, run
+from engine.policytest.cases import CASE_FILE, Case, Expectation, find_cases, load_cases
+
+# Running cases
+
+
+def _in_scope(policy: str, rule: str) -> bool:
+    """Findings a case of ``policy`` compares with its expectations."""
+    return rule == PARSE_ERROR.id or names_rule(policy, rule)
+
+
+@dataclass(frozen=True)
+class Unexpected:
+    """A finding no expectation asked for; ``ok`` names the annotation it violates."""
+
+    finding: Finding
+    ok: Expectation | None = None
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: Case
+    missing: tuple[Expectation, ...]
+    unexpected: tuple[Unexpected, ...]
+    exercised: frozenset[str]  # rules with an expected finding in this case
+
+    @property
+    def passed(self) -> bool:
+        return not self.missing and not self.unexpected
+
+
+def run_case(pack: Pack, case: Case, backend: str = "regopy") -> CaseResult:
+    """Check the case folder as a repo root and compare with its expectations."""
+    try:
+        result = run(pack, case.folder.root, Options(today=case.now, backend=backend))
+    except ProofgateError as error:
+        raise _located(error, case.folder.root) from None
+    findings = [
+        f for f in result.findings if f.path != CASE_FILE and _in_scope(case.folder.policy, f.rule)
+    ]
+    return compare(case, findings)
+
+
+def _located(error: ProofgateError, root: Path) -> ProofgateError:
+    """An error about a case file, with the path shown from the current directory."""
+    if isinstance(error, ErrorGroup):
+        return ErrorGroup([_located(e, root) for e in error.errors])
+    if error.path and not Path(error.path).is_absolute():
+        error.path = shown_path(root / error.path)
+    return error
+
+
+def compare(case: Case, findings: list[Finding]) -> CaseResult:
+    """The verdict of a case: missing expected findings, unexpected ones, rules exercised."""
+    expects = [e for e in case.expectations if e.kind == "expect"]
+    oks = [e for e in case.expectations if e.kind == "ok"]
+    missing = tuple(e for e in expects if not any(e.matches(f) for f in findings))
+    unexpected: list[Unexpected] = []
+    exercised: set[str] = set()
+    for finding in findings:
+        if any(e.matches(finding) for e in expects):
+            exercised.add(finding.rule)
+            continue
+        violated = next((o for o in oks if o.matches(finding)), None)
+        unexpected.append(Unexpected(finding, violated))
+    return CaseResult(case, missing, tuple(unexpected), frozenset(exercised))
+
+
+# The whole run
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many cases exercise each rule of a policy."""
+
+    policy: str
+    cases: int
+    rules: dict[str, int]
+
+    @property
+    def unexercised(self) -> list[str]:
+        return [rule for rule, count in self.rules.items() if count == 0]
+
+
+@dataclass
+class SuiteReport:
+    results: list[CaseResult]
+    coverage: list[Coverage]
+    annotations: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> int:
+        return sum(not r.passed for r in self.results)
+
+
+def run_suite(
+    dirs: list[Path],
+    pattern: str | None = None,
+    backend: str = "regopy",
+    config: Config | None = None,
+) -> SuiteReport:
+    """Load the policies once (with ``config`` applied, as ``check`` would), then
+    read, run and judge every selected case."""
+    pack = Pack(read_pack(dirs), config or Config(), use_cache=False)
+    catalogue = pack.policies.catalogue
+    folders = find_cases(dirs, catalogue, pattern)
+    cases = load_cases(folders, catalogue)
+    results = [run_case(pack, case, backend) for case in cases]
+    return SuiteReport(results, coverage(catalogue, results), annotation_counts(cases))
+
+
+def coverage(catalogue: Catalogue, results: list[CaseResult]) -> list[Coverage]:
+    out = []
+    for policy, rules in catalogue.rules.items():
+        mine = [r for r in results if r.case.folder.policy == policy]
+        counts = {rule: sum(rule in r.exercised for r in mine) for rule in rules}
+        out.append(Coverage(policy, len(mine), counts))
+    return out
+
+
+def annotation_counts(cases: list[Case]) -> dict[str, dict[str, int]]:
+    """Per policy with cases: how many ``expect`` and ``ok`` expectations they hold."""
+    counts: dict[str, dict[str, int]] = {}
+    for case in cases:
+        entry = counts.setdefault(case.folder.policy, {"expect": 0, "ok": 0})
+        entry["expect"] += case.count("expect")
+        entry["ok"] += case.count("ok")
+    return counts
