@@ -29,12 +29,17 @@ def confine(root: Path | None, trusted: Iterable[str | Path] = ()) -> None:
 
 def shows_source_of(path: str) -> bool:
     """Whether an error may echo the content of the file at ``path`` (as errors name it:
-    relative to the current directory, or absolute)."""
+    absolute, or relative to the current directory or, for repo files, to the root)."""
     if _confinement is None:
         return True
     root, trusted = _confinement
-    real = _real(Path(path))
-    return any(real == base or base in real.parents for base in (root, *trusted))
+    given = Path(path)
+    places = [given] if given.is_absolute() else [given, root / given]
+    return any(
+        real == base or base in real.parents
+        for real in map(_real, places)
+        for base in (root, *trusted)
+    )
 
 
 def _real(path: Path) -> Path:
