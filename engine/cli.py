@@ -57,12 +57,29 @@ def _policy_dirs(policies: tuple[str, ...], config: Config | None = None) -> lis
     return [shipped_policies()]
 
 
-def _repo_config(root: str | None = None) -> Config:
+def _repo_config(root: str | None = None, policies: tuple[str, ...] = ()) -> Config:
     """The configuration at the repo root (``--root``, else the enclosing work tree)."""
     from engine.config import load_config
     from engine.repo.discover import find_root
 
-    return load_config(find_root(root))
+    repo = find_root(root)
+    _confine(repo, policies)
+    return load_config(repo)
+
+
+def _confine(repo: Path, *given: tuple[str, ...] | str | None) -> None:
+    """Errors echo the content of files under ``repo``, of the installed pack and of
+    the paths the user gave (``given``), and of no other file (docs/security.md)."""
+    from engine.core.errors import confine
+    from engine.core.resources import shipped_policies
+
+    named: list[str | Path] = [shipped_policies()]
+    for value in given:
+        if isinstance(value, tuple):
+            named.extend(value)
+        elif value:
+            named.append(value)
+    confine(repo, named)
 
 
 def _configured_check(
@@ -74,17 +91,22 @@ def _configured_check(
     backend: str,
     use_cache: bool,
     jobs: int | None,
+    baseline: str | None = None,
 ) -> tuple[CheckResult, Config]:
     """Check with the repo's configuration; the flags given override it."""
-    from engine.config import load_config
+    from engine.config import default_ledger, load_config
     from engine.pack import Pack, read_pack
     from engine.pipeline import Options, run
     from engine.repo.discover import find_root
 
     repo = find_root(root)
+    _confine(repo, policies, ledger, baseline)
     config = load_config(repo)
     pack = Pack(read_pack(_policy_dirs(policies, config)), config, use_cache)
-    options = Options(paths, ledger or config.ledger(), _today(now), backend, jobs, use_cache)
+    ledger = ledger or config.ledger()
+    if ledger is None:
+        default_ledger(repo)
+    options = Options(paths, ledger, _today(now), backend, jobs, use_cache)
     return run(pack, repo, options), config
 
 
@@ -92,10 +114,14 @@ class _Group(click.Group):
     """Turns ProofgateError into exit code 2 with a rendered message."""
 
     def invoke(self, ctx: click.Context) -> object:
+        from engine.core.errors import confine
+
         try:
             return super().invoke(ctx)
         except ProofgateError as error:
             _fail(error)
+        finally:
+            confine(None)  # set for this command's repo only
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -198,7 +224,7 @@ def check(
     from engine.report import render
 
     result, config = _configured_check(
-        root, paths, policies, ledger, now, backend, not no_cache, jobs
+        root, paths, policies, ledger, now, backend, not no_cache, jobs, baseline_file
     )
     if baseline_file:
         from engine import baseline
@@ -273,7 +299,7 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
     from engine.core.text import did_you_mean
     from engine.pack import load_policies
 
-    policy_set = load_policies(_policy_dirs(policies, _repo_config()))
+    policy_set = load_policies(_policy_dirs(policies, _repo_config(policies=policies)))
     known = {c.rule: c for c in policy_set.program.clauses}
     by_policy = {p.id: p for p in policy_set.program.policies}
     policy = by_policy.get(rule_id) or (known[rule_id].policy if rule_id in known else None)
@@ -312,7 +338,7 @@ def policy_tests(policies: tuple[str, ...], fmt: str, pattern: str | None, backe
     from engine.policytest.run import run_suite
     from engine.report.tests import render
 
-    config = _repo_config()
+    config = _repo_config(policies=policies)
     report = run_suite(_policy_dirs(policies, config), pattern, backend, config)
     click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)
     sys.exit(0 if report.passed else 1)
@@ -359,7 +385,12 @@ def matrix_command(
         raise click.UsageError("FILES are only used with --write")
     if write and fmt != "markdown":
         raise click.UsageError("--write embeds the Markdown table; --format is for printing")
+    from engine.config import default_ledger
+
     repo, today = find_root(root), _today(now)
+    _confine(repo, ledger)
+    if ledger is None:
+        default_ledger(repo)
     record, _, ledger_path = load_ledger(repo, ledger, today)
     if ledger_path is None:
         raise ProofgateError(

@@ -23,6 +23,13 @@ Both are read at the repo root; when both exist ``.proofgate.toml`` wins and
 - ``fail-on``: the lowest severity that makes ``check`` exit 1.
 
 Command-line flags (``-p``, ``--ledger``, ``--fail-on``) override the file.
+
+The file is the checked repo's, which a pull request controls
+(docs/security.md): ``policies`` and ``ledger`` must lie inside the repo
+root once symlinks are resolved, and so must every file under a configured
+policy directory; one that leaves it (absolute, ``..``, a symlink out) is an
+error at its key, and the file outside is never opened. The globs cannot
+name a ``..`` segment. Paths given on the command line are the user's choice.
 Unknown keys, bad values and ids that name no loaded rule or policy are errors
 with the file and line (tomllib knows no positions: the TOML scanner of
 :mod:`engine.extract.generic` places the keys).
@@ -32,10 +39,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from engine.core.errors import ErrorGroup, ProofgateError
@@ -86,6 +94,10 @@ def schema() -> type[BaseModel]:
     def valid_glob(glob: str) -> str:
         from engine.core.globs import glob_error
 
+        if ".." in glob.replace("\\", "/").split("/"):
+            raise PydanticCustomError(
+                "glob", "globs match paths inside the repo root: a '..' segment leaves it", {}
+            )
         problem = glob_error(glob)
         if problem is not None:
             raise PydanticCustomError("glob", "invalid path glob: {reason}", {"reason": problem})
@@ -126,23 +138,76 @@ class Config:
         return self.path.parent if self.path else Path.cwd()
 
     def policy_dirs(self) -> list[Path]:
-        """The configured policy directories; raise at the key when one is missing."""
-        dirs = [self.base / p for p in self.settings.policies]
+        """The configured policy directories; raise at the key when one is missing
+        or leaves the repo root (or holds a symlink that does)."""
+        dirs = [self.inside(name, ("policies", i)) for i, name in enumerate(self.settings.policies)]
         for index, (name, path) in enumerate(zip(self.settings.policies, dirs, strict=True)):
             if not path.exists():
                 raise self.error(
                     f"policies: no such policy directory '{name}'", ("policies", index)
                 )
+            escape = self._symlink_out(path)
+            if escape:
+                raise self.error(
+                    f"policies: '{name}' holds '{escape}', a symlink that leaves the repo "
+                    "root: files outside it are not read",
+                    ("policies", index),
+                )
         return dirs
 
     def ledger(self) -> str | None:
-        """The configured ledger; raise at the key when it is missing."""
+        """The configured ledger; raise at the key when it is missing or leaves the root."""
         if self.settings.ledger is None:
             return None
-        path = self.base / self.settings.ledger
+        path = self.inside(self.settings.ledger, ("ledger",))
         if not path.is_file():
             raise self.error(f"ledger: no such ledger file '{self.settings.ledger}'", ("ledger",))
         return str(path)
+
+    def inside(self, value: str, key: Key) -> Path:
+        """``value``, a path from the file, as a path under the repo root (where the
+        file lies); raise at ``key`` when it leaves the root. Nothing is opened:
+        symlinks are resolved, not followed into files."""
+        path = self.base / value
+        if self.path is None:
+            return path
+        root = self.base.resolve()
+        name = "/".join(str(part) for part in key if isinstance(part, str))
+        if Path(value).is_absolute() or PureWindowsPath(value).drive:
+            why = "an absolute path"
+        else:
+            try:
+                resolved = path.resolve()
+            except (OSError, RuntimeError):  # a symlink loop
+                why = "a symlink loop"
+            else:
+                if resolved == root or root in resolved.parents:
+                    return path
+                why = "a symlink out of it" if ".." not in Path(value).parts else "'..' leaves it"
+        raise self.error(
+            f"{name}: '{value}' is outside the repo root ({why}); a path in "
+            f"{self.path.name} must stay inside the repo (a path outside can be given "
+            "on the command line)",
+            key,
+        )
+
+    def _symlink_out(self, directory: Path) -> str:
+        """The first symlink under ``directory`` whose target leaves the repo root, or ""."""
+        if self.path is None or not directory.is_dir():
+            return ""
+        root = self.base.resolve()
+        for current, dirnames, filenames in os.walk(directory):
+            for name in sorted([*dirnames, *filenames]):
+                entry = Path(current, name)
+                if not entry.is_symlink():
+                    continue
+                try:
+                    target = entry.resolve()
+                except (OSError, RuntimeError):
+                    return entry.relative_to(self.base).as_posix()
+                if target != root and root not in target.parents:
+                    return entry.relative_to(self.base).as_posix()
+        return ""
 
     def path_overrides(self) -> dict[str, list[str]]:
         """Policy id → the globs that replace its ``paths`` (``primary-surface`` included)."""
@@ -220,12 +285,35 @@ def key_position(text: str, key: Key) -> tuple[int, int]:
 
 
 def config_file(root: Path) -> tuple[Path, tuple[str, ...]] | None:
-    """The file the configuration is read from at ``root``, and the table its keys live in."""
+    """The file the configuration is read from at ``root``, and the table its keys live in.
+
+    One that is a symlink out of the root is an error: it is never read.
+    """
     dedicated = root / CONFIG_FILE
     if dedicated.is_file():
-        return dedicated, ()
+        return _within(root, dedicated), ()
     pyproject = root / PYPROJECT
-    return (pyproject, PYPROJECT_TABLE) if pyproject.is_file() else None
+    return (_within(root, pyproject), PYPROJECT_TABLE) if pyproject.is_file() else None
+
+
+def _within(root: Path, path: Path) -> Path:
+    """``path``, a file the repo names by default, unless it resolves outside ``root``."""
+    resolved, top = path.resolve(), root.resolve()
+    if top not in resolved.parents:
+        raise ProofgateError(
+            "a symlink that leaves the repo root: it is not read", shown_path(path)
+        )
+    return path
+
+
+def default_ledger(root: Path) -> None:
+    """Raise when the default ledger at ``root`` is a symlink out of the repo root (the
+    ledger read when neither --ledger nor the configuration names one)."""
+    from engine.repo.inputs import DEFAULT_LEDGER
+
+    path = root / DEFAULT_LEDGER
+    if path.is_symlink():
+        _within(root, path)
 
 
 def load_config(root: Path) -> Config:

@@ -1,6 +1,52 @@
-"""Errors that stop a run (exit code 2): bad policies, bad ledgers, bad usage."""
+"""Errors that stop a run (exit code 2): bad policies, bad ledgers, bad usage.
+
+An error shows the offending line of its file, except for a file outside the
+repo root that the user did not name (:func:`confine`): its content is never
+echoed, so that nothing reached through the checked repo (a configured path,
+a symlink) can print a file from elsewhere (docs/security.md).
+"""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+# The repo root and the paths the user named (command line, installed pack):
+# content of files elsewhere is not shown. None: no repo, every source is shown.
+_confinement: tuple[Path, tuple[Path, ...]] | None = None
+
+
+def confine(root: Path | None, trusted: Iterable[str | Path] = ()) -> None:
+    """Show the source lines of files under ``root`` or under ``trusted`` paths only
+    (``None``: lift the confinement)."""
+    global _confinement
+    if root is None:
+        _confinement = None
+        return
+    _confinement = (_real(root), tuple(_real(Path(path)) for path in trusted))
+
+
+def shows_source_of(path: str) -> bool:
+    """Whether an error may echo the content of the file at ``path`` (as errors name it:
+    absolute, or relative to the current directory or, for repo files, to the root)."""
+    if _confinement is None:
+        return True
+    root, trusted = _confinement
+    given = Path(path)
+    places = [given] if given.is_absolute() else [given, root / given]
+    return any(
+        real == base or base in real.parents
+        for real in map(_real, places)
+        for base in (root, *trusted)
+    )
+
+
+def _real(path: Path) -> Path:
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return path.absolute()
 
 
 class ProofgateError(Exception):
@@ -39,7 +85,9 @@ class ProofgateError(Exception):
     def render(self) -> str:
         where = self.location()
         lines = [f"{where}: {self.message}" if where else self.message]
-        if self.source is not None and self.line > 0:
+        if self.source is not None and self.line > 0 and not shows_source_of(self.path):
+            lines.append(f"    (not shown: {self.path} is outside the repo root)")
+        elif self.source is not None and self.line > 0:
             source_lines = self.source.splitlines()
             if self.line <= len(source_lines):
                 text = source_lines[self.line - 1].expandtabs(1)

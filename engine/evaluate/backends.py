@@ -88,16 +88,22 @@ class RegopyBackend:
             self.interpreter.set_input(regopy_input(document))
         try:
             output = self.interpreter.query_bundle(self.bundle)
+            if not output.ok():
+                raise ProofgateError(f"Rego evaluation failed: {_regopy_output_error(output)}")
+            result = json.loads(str(output))
         except self._regopy.RegoError as exc:
             raise ProofgateError(f"Rego evaluation failed: {_first_line(exc)}") from None
-        if not output.ok():
-            raise ProofgateError(f"Rego evaluation failed: {_regopy_output_error(output)}")
-        result = json.loads(str(output))
+        except ValueError:  # regopy's Output parses the engine's text, which may not be JSON
+            raise ProofgateError(_NOT_JSON) from None
         if isinstance(result, list):  # several results: take the first
             result = result[0] if result else {}
         return result.get("bindings", {}).get("pg_result")
 
 
+_NOT_JSON = (
+    "Rego evaluation failed: regopy's output is not JSON (a value it cannot serialise, "
+    "or an error it reports no other way, such as a built-in given a bad argument)"
+)
 # Characters JSON text escapes inside a string.
 _JSON_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
 

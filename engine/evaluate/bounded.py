@@ -11,6 +11,7 @@ regex builtin.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
@@ -75,11 +76,25 @@ def _receive(receiver: Connection, child: Any, index: int, limit: float) -> Any:
 
 
 def _serve(work: Callable[[Any], Any], items: Sequence[Any], sender: Connection) -> None:
-    """The child: send each item's result, or the first error, then stop."""
+    """The child: send each item's result, or the first error, then stop.
+
+    Any exception becomes an error message for the parent, never a traceback
+    on stderr (multiprocessing would print one for an exception left to it).
+    """
     for item in items:
         try:
             sender.send(("ok", work(item)))
         except ProofgateError as error:
             fields = (error.message, error.path, error.line, error.column, error.source)
-            sender.send(("error", (*fields, error.hint)))
+            _send(sender, ("error", (*fields, error.hint)))
             return
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+            _send(sender, ("error", (f"the Rego engine failed: {reason}",)))
+            return
+
+
+def _send(sender: Connection, message: object) -> None:
+    """Send a last message; a parent that is gone already needs none."""
+    with contextlib.suppress(Exception):
+        sender.send(message)

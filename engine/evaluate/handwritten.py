@@ -66,8 +66,13 @@ def evaluate_files(
     Each file's query has a time limit (:data:`QUERY_TIMEOUT`, plus a second
     per 100 kB of input): regopy's regex builtins backtrack, so a module's
     ``regex.match`` can otherwise hang the run. A query that fails names the
-    module, the rule and the file.
+    module, the rule and the file. Before anything is loaded, the modules are
+    checked against the built-ins Rego from the checked repo may use
+    (:mod:`engine.evaluate.capabilities`).
     """
+    from engine.evaluate.capabilities import check_modules
+
+    check_modules(modules)
     names = packages(modules)
     query = "{" + ", ".join(f"{json.dumps(n)}: data.{n}" for n in names) + "}"
     engine = make_backend(backend)

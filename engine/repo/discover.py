@@ -3,7 +3,8 @@
 Binary files, files over the size limit, symlinks that leave the root, loop
 or point nowhere, and directories that cannot be listed are skipped with a
 note; nothing outside the root is read. Git runs with the repo's
-``core.fsmonitor`` switched off: a repo's own config never runs a command.
+``core.fsmonitor`` switched off and ignores bare repositories found inside the
+tree: a repo's own config never runs a command.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from engine.core.errors import ProofgateError
 
 MAX_FILE_BYTES = 8 << 20
 _SNIFF_BYTES = 8192
-# ``core.fsmonitor`` names a command git runs on ls-files: never the repo's.
-_GIT = ["git", "-c", "core.fsmonitor=false"]
+# ``core.fsmonitor`` names a command git runs on ls-files: never the repo's. A bare
+# repository committed inside the checked tree (HEAD, config, objects/ in a folder)
+# is never taken for the repo, so its config is never read (docs/security.md).
+_GIT = ["git", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"]
 _GIT_UNREADABLE = re.compile(r"^warning: could not open directory '(.*)': (.*)$", re.MULTILINE)
 
 
