@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,11 +194,13 @@ def _label(entry: Any, where: str) -> Label:
         where,
         "end_line must be an integer >= line",
     )
-    _require(entry["boundary"] in DOCS_BOUNDARIES, where, f"not a docs boundary: {entry['boundary']}")
+    _require(
+        entry["boundary"] in DOCS_BOUNDARIES, where, f"not a docs boundary: {entry['boundary']}"
+    )
     _require(entry["verdict"] in VERDICTS, where, f"verdict must be one of {VERDICTS}")
     _require("\n" not in entry["reason"], where, "reason must be one line")
     text = entry.get("text")
-    _require(text is None or (isinstance(text, str) and text.strip()), where, "empty text")
+    _require(text is None or (isinstance(text, str) and bool(text.strip())), where, "empty text")
     return Label(
         path=entry["path"],
         line=line,
@@ -526,7 +529,9 @@ def _duplicates(result: Score, where: str, boundary: str, found: Sequence[Findin
     if len(found) > 1:
         result.counts[boundary].duplicates += len(found) - 1
         rules = ", ".join(f"{f.rule}@{f.line}:{f.column}" for f in found)
-        result.duplicates.append(Disagreement(where, boundary, "duplicate", rules, found[0].message))
+        result.duplicates.append(
+            Disagreement(where, boundary, "duplicate", rules, found[0].message)
+        )
 
 
 # -- sources ------------------------------------------------------------------
@@ -539,9 +544,7 @@ class Judged:
     problems: list[str]
 
 
-def judge_case(
-    case: Path, *, now: str = NOW, proofgate: Sequence[str] = ("proofgate",)
-) -> Judged:
+def judge_case(case: Path, *, now: str = NOW, proofgate: Sequence[str] = ("proofgate",)) -> Judged:
     """Score one fixture case (``fixtures/judgment/<case>/``)."""
     labels, problems = placed(load_labels(case / "labels.yaml"), case)
     findings = run_check(case, labels, case_dir=case, now=now, proofgate=proofgate)
@@ -590,7 +593,8 @@ def _ratio(value: float | None) -> str:
 def table(score: Score) -> list[str]:
     """The Markdown table of one source: a row per docs boundary and one for all."""
     rows = [
-        "| Boundary | Claims | Mentions | TP | FP | FN | Unlabelled | Duplicates | Precision | Recall |",
+        "| Boundary | Claims | Mentions | TP | FP | FN | Unlabelled | Duplicates "
+        "| Precision | Recall |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, counts in [*score.counts.items(), ("all", score.total)]:
@@ -635,6 +639,16 @@ def as_json(judged: Sequence[Judged], now: str) -> dict[str, Any]:
     }
 
 
+def floors(score: Score) -> dict[str, tuple[float, float]]:
+    """Per boundary (precision, recall) rounded down to two decimals (``None`` as 0):
+    the floor tests/test_judgment.py holds."""
+
+    def down(value: float | None) -> float:
+        return math.floor((value or 0.0) * 100 + 1e-9) / 100
+
+    return {b: (down(c.precision), down(c.recall)) for b, c in score.counts.items()}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos", type=Path, help="checkouts as <owner>__<repo>@<commit>/")
@@ -643,9 +657,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fixtures", type=Path, default=FIXTURES)
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--proofgate", default="proofgate", help="the command (default: proofgate)")
+    parser.add_argument(
+        "--floors",
+        action="store_true",
+        help="print only the fixtures' floors for tests/test_judgment.py (FLOORS, MAX_DUPLICATES)",
+    )
     args = parser.parse_args(argv)
     proofgate = shlex.split(args.proofgate)
     judged = [judge_fixtures(args.fixtures, now=args.now, proofgate=proofgate)]
+    if args.floors:
+        print("FLOORS: dict[str, tuple[float, float]] = {")
+        for boundary, (precision, recall) in floors(judged[0].score).items():
+            print(f'    "{boundary}": ({precision:.2f}, {recall:.2f}),')
+        print("}")
+        print(f"MAX_DUPLICATES = {judged[0].score.total.duplicates}")
+        return 0
     for label_file in real_label_files(args.labels):
         checkout = args.repos / label_file.stem if args.repos else None
         if checkout is None or not checkout.is_dir():
