@@ -34,9 +34,10 @@ accuracy = _accuracy()
 
 # The floor the docs rules must hold on fixtures/judgment/, per boundary:
 # (precision, recall) as measured when the corpus was written, rounded down to
-# two decimals (`python bench/accuracy.py --floors` prints them). The targets (issue 12) are precision >= 0.95 and recall >=
-# 0.90 on every docs boundary; as the engine and the pack improve, later
-# sessions raise these floors to the new measurements, never lower them.
+# two decimals (`python bench/accuracy.py --floors` prints them). The targets
+# (issue 12) are precision >= 0.95 and recall >= 0.90 on every docs boundary;
+# as the engine and the pack improve, later sessions raise these floors to the
+# new measurements, never lower them.
 FLOORS: dict[str, tuple[float, float]] = {
     "B1": (0.76, 0.50),
     "B2": (0.73, 0.56),
