@@ -1,0 +1,184 @@
+"""The judgment corpus (fixtures/judgment/) and the accuracy the docs rules reach on it.
+
+The scoring is bench/accuracy.py's own (imported from its path), so this test
+and the benchmark can never disagree about a number.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures" / "judgment"
+PROOFGATE = str(Path(sys.executable).with_name("proofgate"))
+
+
+def _accuracy() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("accuracy", REPO / "bench" / "accuracy.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["accuracy"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+accuracy = _accuracy()
+
+# The floor the docs rules must hold on fixtures/judgment/, per boundary:
+# (precision, recall) as measured when the corpus was written, rounded down to
+# two decimals (`python bench/accuracy.py --floors` prints them). The targets
+# (issue 12) are precision >= 0.95 and recall >= 0.90 on every docs boundary;
+# as the engine and the pack improve, later sessions raise these floors to the
+# new measurements, never lower them.
+FLOORS: dict[str, tuple[float, float]] = {
+    "B1": (0.76, 0.50),
+    "B2": (0.73, 0.56),
+    "B3": (0.68, 0.68),
+    "B4": (0.66, 0.61),
+    "B5": (0.50, 0.34),
+    "B7": (0.42, 0.25),
+    "B8": (0.82, 0.67),
+    "B10": (0.88, 0.96),
+}
+MAX_DUPLICATES = 23
+"""Findings beyond the first of one boundary on one sentence (target: 0)."""
+
+
+@pytest.fixture(scope="module")
+def judged() -> list[object]:
+    if shutil.which(PROOFGATE) is None:
+        pytest.skip("proofgate is not installed beside this interpreter")
+    return [accuracy.judge_case(case, proofgate=[PROOFGATE]) for case in accuracy.cases(FIXTURES)]
+
+
+def test_cases_exist() -> None:
+    names = [case.name for case in accuracy.cases(FIXTURES)]
+    assert len(names) >= 5, names
+    for case in accuracy.cases(FIXTURES):
+        assert (case / "proofs.yaml").is_file(), case.name
+
+
+def test_labels_are_well_formed() -> None:
+    total: dict[tuple[str, str], int] = {}
+    problems: list[str] = []
+    for case in accuracy.cases(FIXTURES):
+        labels = accuracy.load_labels(case / "labels.yaml")
+        assert isinstance(labels.ledger, str), "fixture cases name their ledger file"
+        assert (case / labels.ledger).is_file()
+        assert labels.repo is None and labels.commit is None
+        placed, found = accuracy.placed(labels, case)
+        problems.extend(f"{case.name}/{p}" for p in found)
+        for label in placed.labels:
+            assert label.text is not None, f"{case.name}/{label.where}: fixtures carry text"
+            assert not Path(label.path).is_absolute() and ".." not in Path(label.path).parts
+            key = (label.boundary, label.verdict)
+            total[key] = total.get(key, 0) + 1
+    assert problems == []
+    assert sum(total.values()) >= 600
+    for boundary in accuracy.DOCS_BOUNDARIES:
+        for verdict in accuracy.VERDICTS:
+            assert total.get((boundary, verdict), 0) >= 15, (boundary, verdict, total)
+        assert total[(boundary, "claim")] + total[(boundary, "mention")] >= 40, boundary
+
+
+def test_label_file_errors_are_clear(tmp_path: Path) -> None:
+    bad = tmp_path / "labels.yaml"
+    entry = {"path": "README.md", "line": 1, "boundary": "B6", "verdict": "claim", "reason": "x"}
+    bad.write_text(yaml.safe_dump({"version": 1, "ledger": "proofs.yaml", "labels": [entry]}))
+    with pytest.raises(accuracy.LabelError, match="not a docs boundary: B6"):
+        accuracy.load_labels(bad)
+
+
+def test_find_text_spans_wrapped_and_quoted_lines() -> None:
+    lines = ["> First sentence here. The second", "> sentence wraps.", "", "Next."]
+    span = accuracy.find_text(lines, 1, "The second sentence wraps.")
+    assert span == accuracy.Span(1, 24, 2, 17)
+    assert accuracy.find_text(lines, 2, "The second sentence wraps.") is None
+    assert accuracy.find_text(lines, 4, "Next.") == accuracy.Span(4, 1, 4, 5)
+
+
+def test_every_finding_is_labelled(judged: list[object]) -> None:
+    unlabelled = [
+        f"{d.where} {d.boundary} [{d.rule}] {d.message}"
+        for source in judged
+        for d in source.score.disagreements  # type: ignore[attr-defined]
+        if d.verdict == "unlabelled"
+    ]
+    assert unlabelled == [], "label these findings (claim or mention):\n" + "\n".join(unlabelled)
+
+
+def test_accuracy_holds_the_floor(judged: list[object]) -> None:
+    total = accuracy.Score()
+    for source in judged:
+        total.add(source.score)  # type: ignore[attr-defined]
+    worse: list[str] = []
+    for boundary, (precision, recall) in FLOORS.items():
+        counts = total.counts[boundary]
+        for name, floor, value in (
+            ("precision", precision, counts.precision),
+            ("recall", recall, counts.recall),
+        ):
+            measured = 0.0 if value is None else value
+            if measured < floor:
+                worse.append(f"{boundary} {name} {measured:.3f} < floor {floor:.2f}")
+    duplicates = total.total.duplicates
+    if duplicates > MAX_DUPLICATES:
+        worse.append(f"{duplicates} duplicate findings > {MAX_DUPLICATES}")
+    assert worse == [], "judgment got worse on fixtures/judgment:\n" + "\n".join(worse)
+
+
+def test_floors_are_rounded_measurements() -> None:
+    for precision, recall in FLOORS.values():
+        for value in (precision, recall):
+            assert 0.0 <= value <= 1.0 and math.isclose(value * 100, round(value * 100))
+
+
+def test_real_repo_labels_by_reference(tmp_path: Path) -> None:
+    """A real-repo label file (inline ledger, surfaces, no text) is judged on a copy."""
+    name = "example__flywheel@" + "0" * 40
+    checkout = tmp_path / "repos" / name
+    checkout.mkdir(parents=True)
+    (checkout / "README.md").write_text(
+        "# Flywheel\n\nForgejo runners are available to every team.\nAdoption is seamless.\n",
+        encoding="utf-8",
+    )
+    (checkout / "docs").mkdir()
+    (checkout / "docs" / "pitch.md").write_text("It is seamless for everyone.\n", "utf-8")
+    label_dir = tmp_path / "labels"
+    label_dir.mkdir()
+    ledger = yaml.safe_load((FIXTURES / "platform-docs" / "proofs.yaml").read_text())
+    labels = {
+        "version": 1,
+        "repo": "example/flywheel",
+        "commit": "0" * 40,
+        "ledger": ledger,
+        "surfaces": ["docs/pitch.md"],
+        "labels": [
+            {"path": path, "line": line, "boundary": boundary, "verdict": verdict, "reason": "r"}
+            for path, line, boundary, verdict in (
+                ("README.md", 3, "B7", "claim"),
+                ("README.md", 4, "B10", "mention"),
+                ("docs/pitch.md", 1, "B10", "claim"),
+            )
+        ],
+    }
+    label_file = label_dir / f"{name}.yaml"
+    label_file.write_text(yaml.safe_dump(labels), encoding="utf-8")
+    if shutil.which(PROOFGATE) is None:
+        pytest.skip("proofgate is not installed beside this interpreter")
+    before = sorted(p.relative_to(checkout) for p in checkout.rglob("*"))
+    result = accuracy.judge_real(label_file, checkout, proofgate=[PROOFGATE])
+    assert sorted(p.relative_to(checkout) for p in checkout.rglob("*")) == before
+    assert result.problems == []
+    assert result.score.counts["B7"].tp == 1
+    # the surfaces replace the default product surface: README.md is not judged for B10
+    assert result.score.counts["B10"].tp == 1
+    assert result.score.counts["B10"].fp == 0
