@@ -551,10 +551,9 @@ DOC_VIOLATIONS: list[Violation] = [
     }.items()
     for text in texts
 ] + [
-    # Two class words (GPU, CUDA), two findings.
+    # Two class words (GPU, CUDA): one finding per policy and sentence, naming both.
     Violation(
-        "GloriousFlywheel supports GPU runners for CUDA jobs.",
-        ("runner-class-needs-proof.docs", "runner-class-needs-proof.docs"),
+        "GloriousFlywheel supports GPU runners for CUDA jobs.", ("runner-class-needs-proof.docs",)
     ),
     # FlakeHub as a cache is also FlakeHub at runtime: two rules.
     Violation(

@@ -11,7 +11,7 @@ from engine.config import Config
 from engine.core.finding import Finding
 from engine.core.result import CheckResult
 from engine.evaluate.reference import Evaluator
-from engine.evaluate.run import InputModel, candidates, make_finding
+from engine.evaluate.run import Hit, InputModel, candidates, findings_of
 from engine.pack import Pack, PolicySet
 from engine.pipeline import Options, run
 
@@ -44,12 +44,11 @@ def reference_findings(program: Any, model: InputModel) -> set[Finding]:
     """The findings of the Python reference evaluator, without the prefilter: what
     the compiled Rego must give on the same model."""
     evaluator = Evaluator(program, model.collections, model.ledger)
-    found = set()
+    hits: list[Hit] = []
     for clause in program.clauses:
         records = candidates(program, clause, model, prefilter=False)
-        for hit in evaluator.hits(clause, records):
-            found.add(make_finding(program, clause, records[hit["i"]], hit))
-    return found
+        hits += [(clause, records[hit["i"]], hit) for hit in evaluator.hits(clause, records)]
+    return findings_of(program, hits)
 
 
 def run_check(

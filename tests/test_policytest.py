@@ -66,8 +66,11 @@ PASSING = {
         "<!-- expect: no-foo -->\n"
         "Foo again, and bar (a rule of another policy, not compared).\n"
         "\n"
-        "<!-- expect: no-foo.prose, no-foo.loud -->\n"
-        "Foo is back!\n"
+        "<!-- expect: no-foo.prose -->\n"
+        "Foo is back.\n"
+        "\n"
+        "<!-- expect: no-foo.loud -->\n"
+        "Loud!\n"
     ),
     "config.yml": "# expect: no-foo.setting\nmode: foo\n# ok: no-foo.setting\nother: foo\n",
     "settings.toml": '# expect: no-foo.setting\nmode = "foo"\n',

@@ -242,6 +242,7 @@ RECORD_TYPES: dict[str, RecordType] = {
             "A cache-first dogfood tranche of the ledger.",
             {"name": STR, "repos": list_of(STR)},
         ),
+        _record("LedgerKey", "Where a key of the ledger is written (the key itself).", {}),
         _record(
             "Ledger",
             "The proof ledger (proofs.yaml).",
@@ -256,6 +257,7 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "tranches": map_of(rec("Tranche")),
                 "bootstrap_flakes": list_of(STR),
                 "matrix": STR,  # the proof matrix as `proofgate matrix --write` embeds it
+                "keys": map_of(rec("LedgerKey")),  # where each top-level key is written
                 "endpoints": map_of(list_of(STR)),  # attic / bazel / flakehub host names
             },
         ),

@@ -279,18 +279,52 @@ def evaluate(
         used = frozenset(pair for pair in indexes if pair[0] in joined)
         documents += build_inputs(program, {key: chosen[key] for key in keys}, part, used)
     by_key = {c.key: c for c in program.clauses}
-    findings: set[Finding] = set()
+    hits: list[Hit] = []
     offsets: dict[str, int] = dict.fromkeys(chosen, 0)
     results = query_hits(modules, documents, backend, bundle, jobs)
     for document, result in zip(documents, results, strict=True):
-        for key, hits in result.items():
-            checked = by_key[key]
+        for key, found in result.items():
             start = offsets[key]
-            for hit in hits:
-                findings.add(make_finding(program, checked, chosen[key][start + hit["i"]], hit))
+            hits += [(by_key[key], chosen[key][start + hit["i"]], hit) for hit in found]
         for key, records in document["candidates"].items():
             offsets[key] += len(records)
-    return sorted(findings)
+    return sorted(findings_of(program, hits))
+
+
+Hit = tuple[CheckedClause, Any, dict[str, Any]]  # a clause, the candidate it hit, the hit
+
+
+def findings_of(program: Program, hits: list[Hit]) -> set[Finding]:
+    """The findings of the hits Rego (or the reference evaluator) returned: one per
+    hit, but one per policy and sentence (:func:`_one_per_sentence`)."""
+    findings: set[Finding] = set()
+    sentences: dict[tuple[str, int], list[Hit]] = {}
+    for checked, record, hit in hits:
+        if checked.main_collection == "sentences" and checked.at == checked.main_var:
+            sentences.setdefault((checked.policy.id, id(record)), []).append((checked, record, hit))
+        else:
+            findings.add(make_finding(program, checked, record, hit))
+    findings.update(_one_per_sentence(program, group) for group in sentences.values())
+    return findings
+
+
+def _one_per_sentence(program: Program, hits: list[Hit]) -> Finding:
+    """One finding for the hits of one policy on one sentence (issue: a sentence
+    reported two or three times by one boundary): the first of its clauses that
+    hit, at its first match, with every distinct value a placeholder took (two
+    class words, a word and its alias) named in its message."""
+    first = min(checked.index for checked, _, _ in hits)
+    chosen = [(c, r, h) for c, r, h in hits if c.index == first]
+    chosen.sort(key=lambda item: tuple(item[2].get("o", ())))
+    checked, record, hit = chosen[0]
+    values: dict[str, list[Any]] = {}
+    for _, _, each in chosen:
+        for name, value in each.get("v", {}).items():
+            seen = values.setdefault(name, [])
+            if value not in seen:
+                seen.append(value)
+    merged = {name: found[0] if len(found) == 1 else found for name, found in values.items()}
+    return make_finding(program, checked, record, {**hit, "v": merged})
 
 
 def _joined(checked: CheckedClause) -> frozenset[str]:

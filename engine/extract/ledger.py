@@ -341,6 +341,8 @@ def _build(context: _Context, ledger: LedgerFile) -> tuple[Record, Extraction]:
     span = _node_position(context.path, context.root)
     record = _ledger_record(span, True, ledger, classes, forges, tranches)
     record["matrix"] = rendered(record, context.now)
+    top = context.root.plain()
+    record["keys"] = {str(key): _key_position(context, (key,)) for key in top}
     records = {"runner_classes": classes, "forges": forges, "tranches": tranches}
     return record, Extraction(records=records)
 
@@ -365,6 +367,7 @@ def _ledger_record(
         "tranches": {record["name"]: record for record in tranches},
         "bootstrap_flakes": list(ledger.bootstrap_flakes) or ["flake.nix"],
         "matrix": "",
+        "keys": {},
         "endpoints": ledger.endpoints.model_dump(),
     }
 

@@ -10,8 +10,11 @@ The rules:
 1. A sentence ends after a run of terminators (``.``, ``!``, ``?``, ``…``),
    optionally followed by closing quotes or brackets (``"') ]`` ...), when
    whitespace follows and then the end of the text, an uppercase letter, a
-   digit, an opening quote or an opening bracket. So a lowercase word after a
-   period ("we waited... and it passed") never starts a new sentence.
+   digit, an opening quote or an opening bracket. A lowercase word starts a
+   new sentence only after a single period ("Builds run on Linux. macOS is
+   planned.", "... images. npm ci runs next."): names such as macOS, iOS and
+   npm are written lower-case at the start of a sentence too. After an
+   ellipsis or ``!``/``?`` it does not ("we waited... and it passed").
 2. A terminator with no whitespace after it is never a boundary, which keeps
    decimals and versions (``3.14``, ``v1.2.3``), file names (``flake.nix``,
    ``.bazelrc``), URLs and mid-word ellipses inside their sentence.
@@ -100,9 +103,10 @@ def split(text: str) -> list[tuple[int, int]]:
     for candidate in candidates:
         after = candidate.end()
         char = text[after]  # does it start a sentence?
-        if (char.isupper() or char.isdigit() or char in _OPENERS) and not _abbreviated(
-            text, candidate.start(), after
-        ):
+        starts = char.isupper() or char.isdigit() or char in _OPENERS
+        if not starts and char.islower():
+            starts = candidate.group(1).rstrip(_CLOSERS) == "."  # a single period
+        if starts and not _abbreviated(text, candidate.start(), after):
             spans.append((start, candidate.end(1)))
             start = after
     if end > start:

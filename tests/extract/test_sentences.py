@@ -27,6 +27,17 @@ def sentences(text: str) -> list[str]:
         ("Loading... Done.", ["Loading...", "Done."]),
         ("No. That is wrong.", ["No.", "That is wrong."]),
         ("  padded sentence.  ", ["padded sentence."]),
+        # a lower-case start after a single period: names such as macOS, iOS, npm
+        (
+            "Builds run on Linux images. macOS runners are planned.",
+            ["Builds run on Linux images.", "macOS runners are planned."],
+        ),
+        (
+            "Install the tools. npm ci runs the build.",
+            ["Install the tools.", "npm ci runs the build."],
+        ),
+        ("Use the `gitlab` runner. then continue.", ["Use the `gitlab` runner.", "then continue."]),
+        ('It said "done." iOS builds follow.', ['It said "done."', "iOS builds follow."]),
     ],
 )
 def test_splits(text: str, expected: list[str]) -> None:
@@ -51,9 +62,10 @@ def test_splits(text: str, expected: list[str]) -> None:
         "Put it in .bazelrc or flake.nix and rebuild.",
         "Fetch https://cache.nixos.org/nix-cache-info first.",
         "We waited... and it passed.",
+        "Really? yes, it passed.",
+        "Use a runner, e.g. macos-arm64, for it.",
         "Builds are fast; Attic is up.",
         "A line ending without punctuation\nContinues here.",
-        "Use the `gitlab` runner. then continue.",
         "ends with e.g Something else.",
     ],
 )
