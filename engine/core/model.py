@@ -98,6 +98,7 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "headings": list_of(STR),
                 "table_header": STR,  # for table cells: the column's header text
                 "in_blockquote": BOOL,
+                "front_matter": map_of(ANY),  # the document's front matter
             },
         ),
         _record(

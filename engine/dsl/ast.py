@@ -223,9 +223,20 @@ class PatternDef:
 
 
 @dataclass(frozen=True)
+class PredicateDef:
+    """``predicate name(a, b) = condition``: a named condition, inlined at each call."""
+
+    name: str
+    params: tuple[str, ...]
+    body: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Module:
     """One ``.policy`` file."""
 
     path: str
     patterns: tuple[PatternDef, ...]
     policies: tuple[Policy, ...]
+    predicates: tuple[PredicateDef, ...] = ()

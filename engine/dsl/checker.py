@@ -28,6 +28,7 @@ from engine.core.model import (
 )
 from engine.core.text import did_you_mean
 from engine.dsl import ast
+from engine.dsl.predicates import Inliner
 from engine.dsl.program import PLACEHOLDER, Atom, CheckedClause, Program, conjuncts, placeholders
 from engine.dsl.regex import CompiledRegex, RegexError, compile_regex
 
@@ -51,6 +52,7 @@ class _Checker:
         self.errors: list[ProofgateError] = []
         self.patterns: dict[str, ast.Regex] = {}
         self.atoms: dict[int, Atom] = {}
+        self.inliner = Inliner({}, self.error)
 
     def error(self, message: str, span: ast.Span, hint: str = "") -> None:
         self.errors.append(
@@ -68,6 +70,8 @@ class _Checker:
                     self.error(f"pattern '{pattern.name}' is defined twice", pattern.span)
                 self.patterns[pattern.name] = pattern.regex
                 self.compile(pattern.regex)
+            for predicate in module.predicates:
+                self.predicate(predicate)
         seen: dict[str, ast.Span] = {}
         policies: list[ast.Policy] = []
         clauses: list[CheckedClause] = []
@@ -92,6 +96,21 @@ class _Checker:
             raise ErrorGroup(unique) if len(unique) > 1 else unique[0]
         return Program(policies, clauses, self.patterns, self.atoms, self.modules)
 
+    def predicate(self, predicate: ast.PredicateDef) -> None:
+        known = self.inliner.predicates
+        if predicate.name in known:
+            first = known[predicate.name].span
+            message = (
+                f"predicate '{predicate.name}' is already defined at {first.path}:{first.line}"
+            )
+            self.error(message, predicate.span)
+        elif predicate.name in FUNCTIONS:
+            self.error(
+                f"'{predicate.name}' is a function: name the predicate otherwise", predicate.span
+            )
+        else:
+            known[predicate.name] = predicate
+
     def compile(self, regex: ast.Regex) -> CompiledRegex | None:
         try:
             return compile_regex(regex.source, regex.flags)
@@ -109,6 +128,8 @@ class _Checker:
         self.braces(policy.fix, "fix hint", policy.span)
         checked = []
         for index, clause in enumerate(policy.clauses):
+            if clause.where is not None and self.inliner.predicates:
+                clause = dataclasses.replace(clause, where=self.inliner.inline(clause.where))
             result = self.clause(policy, clause, index)
             if result is not None:
                 checked.append(result)

@@ -324,7 +324,11 @@ class _Printer:
     # --- declarations -------------------------------------------------------------
 
     def module(self, module: ast.Module) -> list[_Line]:
-        items: list[ast.PatternDef | ast.Policy] = [*module.patterns, *module.policies]
+        items: list[ast.PatternDef | ast.PredicateDef | ast.Policy] = [
+            *module.patterns,
+            *module.predicates,
+            *module.policies,
+        ]
         items.sort(key=lambda item: item.span.line)
         lines: list[_Line] = []
         for index, item in enumerate(items):
@@ -333,9 +337,16 @@ class _Printer:
             if isinstance(item, ast.PatternDef):
                 text = f"pattern {item.name} = {regex(item.regex)}"
                 lines.append(_Line(text, item.span.line))
+            elif isinstance(item, ast.PredicateDef):
+                lines.extend(self.predicate(item))
             else:
                 lines.extend(self.policy(item))
         return lines
+
+    def predicate(self, predicate: ast.PredicateDef) -> list[_Line]:
+        head = f"predicate {predicate.name}({', '.join(predicate.params)}) = "
+        body = self.condition(predicate.body, len(head), _CONTINUATION)
+        return [_Line(head + body[0].text, predicate.span.line), *body[1:]]
 
     def policy(self, policy: ast.Policy) -> list[_Line]:
         pad = " " * _POLICY_INDENT

@@ -130,16 +130,27 @@ class _Builder:
 
     def module(self, tree: Any) -> ast.Module:
         patterns: list[ast.PatternDef] = []
+        predicates: list[ast.PredicateDef] = []
         policies: list[ast.Policy] = []
         for item in tree.children:
             if item.data == "pattern_def":
                 name, regex = item.children
                 patterns.append(ast.PatternDef(str(name), self.regex(regex), self.span(item)))
+            elif item.data == "predicate_def":
+                predicates.append(self.predicate(item))
             else:
                 policies.append(self.policy(item))
         if self.errors:
             raise ErrorGroup(self.errors) if len(self.errors) > 1 else self.errors[0]
-        return ast.Module(self.path, tuple(patterns), tuple(policies))
+        return ast.Module(self.path, tuple(patterns), tuple(policies), tuple(predicates))
+
+    def predicate(self, item: Any) -> ast.PredicateDef:
+        name, *params, body = item.children
+        names = tuple(str(param) for param in params)
+        for index, param in enumerate(names):
+            if param in names[:index]:
+                self.error(f"predicate {name} names parameter '{param}' twice", item)
+        return ast.PredicateDef(str(name), names, self.expr(body), self.span(item))
 
     def policy(self, tree: Any) -> ast.Policy:
         name, *items = tree.children

@@ -480,7 +480,7 @@ class _Walker:
         spans = split(text)
         if spans:
             path, heading, headings = self.path, self.heading, self.headings
-            quoted = self.quotes > 0
+            quoted, front_matter = self.quotes > 0, self.front_matter
             add = self.sentences.append
             if len(runs) > 1:  # where each piece starts in text, and (last) where text ends
                 offsets = list(accumulate(map(len, parts), initial=0))
@@ -507,6 +507,7 @@ class _Walker:
                         "headings": list(headings),
                         "table_header": header,
                         "in_blockquote": quoted,
+                        "front_matter": front_matter,
                         "_map": line_map,
                     }
                 )
