@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -48,23 +49,37 @@ def _today(now: str | None) -> dt.date:
 
 def _policy_dirs(policies: tuple[str, ...], config: Config | None = None) -> list[Path]:
     """``-p`` directories, else the configured ones, else the shipped pack."""
-    from engine.core.resources import shipped_policies
+    from engine.core.resources import policy_location, shipped_policies
 
     if policies:
-        return [Path(p) for p in policies]
+        return [policy_location(p) for p in policies]
     if config is not None and config.settings.policies:
         return config.policy_dirs()
     return [shipped_policies()]
 
 
-def _repo_config(root: str | None = None, policies: tuple[str, ...] = ()) -> Config:
-    """The configuration at the repo root (``--root``, else the enclosing work tree)."""
-    from engine.config import load_config
+def _repo_config(
+    root: str | None = None, policies: tuple[str, ...] = (), config_file: str | None = None
+) -> Config:
+    """The configuration at the repo root (``--root``, else the enclosing work tree),
+    or the ``--config`` file."""
     from engine.repo.discover import find_root
 
     repo = find_root(root)
-    _confine(repo, policies)
-    return load_config(repo)
+    _confine(repo, policies, config_file)
+    return _load_config(repo, config_file)
+
+
+def _load_config(repo: Path, config_file: str | None) -> Config:
+    """``--config FILE`` (the user's: its paths are relative to it), else the repo's."""
+    from engine.config import PYPROJECT, PYPROJECT_TABLE, load_config, read_config
+
+    if config_file is None:
+        return load_config(repo)
+    path = Path(config_file)
+    if not path.is_file():
+        raise ProofgateError(f"--config {config_file}: no such file")
+    return read_config(path, PYPROJECT_TABLE if path.name == PYPROJECT else ())
 
 
 def _confine(repo: Path, *given: tuple[str, ...] | str | None) -> None:
@@ -76,10 +91,18 @@ def _confine(repo: Path, *given: tuple[str, ...] | str | None) -> None:
     named: list[str | Path] = [shipped_policies()]
     for value in given:
         if isinstance(value, tuple):
-            named.extend(value)
+            named.extend(v for v in value if v != "builtin")
         elif value:
             named.append(value)
     confine(repo, named)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    result: CheckResult
+    config: Config
+    known: list[str]  # every rule id the pack knows (its rules, its policies, the engine's)
+    repo: Path
 
 
 def _configured_check(
@@ -92,22 +115,45 @@ def _configured_check(
     use_cache: bool,
     jobs: int | None,
     baseline: str | None = None,
-) -> tuple[CheckResult, Config]:
-    """Check with the repo's configuration; the flags given override it."""
-    from engine.config import default_ledger, load_config
+    config_file: str | None = None,
+    stdin: tuple[str, str] | None = None,
+) -> _Checked:
+    """Check with the repo's configuration; the flags given override it. ``stdin``
+    is (the path as given, the text) for ``check -``."""
+    from engine.config import default_ledger
     from engine.pack import Pack, read_pack
     from engine.pipeline import Options, run
     from engine.repo.discover import find_root
 
-    repo = find_root(root)
-    _confine(repo, policies, ledger, baseline)
-    config = load_config(repo)
+    repo = find_root(root, (stdin[0],) if stdin else paths)
+    _confine(repo, policies, ledger, baseline, config_file)
+    config = _load_config(repo, config_file)
     pack = Pack(read_pack(_policy_dirs(policies, config)), config, use_cache)
     ledger = ledger or config.ledger()
     if ledger is None:
         default_ledger(repo)
-    options = Options(paths, ledger, _today(now), backend, jobs, use_cache)
-    return run(pack, repo, options), config
+    given = (_stdin_path(repo, stdin[0]), stdin[1]) if stdin else None
+    targets = () if stdin else paths
+    options = Options(targets, ledger, _today(now), backend, jobs, use_cache, given)
+    result = run(pack, repo, options)
+    return _Checked(result, config, pack.policies.catalogue.names(), repo)
+
+
+def _stdin_path(repo: Path, given: str) -> str:
+    """``--stdin-filename`` as a repo-relative path (relative to the current
+    directory as typed, else to the root); it need not exist."""
+    path = Path(given)
+    if not path.is_absolute():
+        here = Path.cwd() / path
+        path = here if here.parent.exists() or not (repo / path).parent.exists() else repo / path
+    folder = path.parent.resolve()
+    try:
+        rel = (folder / path.name).relative_to(repo).as_posix()
+    except ValueError:
+        raise ProofgateError(f"--stdin-filename {given}: outside the repo root {repo}") from None
+    if rel in (".", "") or path.name in ("", ".", ".."):
+        raise ProofgateError(f"--stdin-filename {given}: not a file name")
+    return rel
 
 
 class _Group(click.Group):
@@ -132,15 +178,25 @@ def _repo_options(command: F) -> F:
     for option in reversed(
         [
             click.option(
-                "--root", help="Repo root (default: the enclosing git work tree, else .)."
+                "--root",
+                help="Repo root (default: found from the first PATH, else the current "
+                "directory: the enclosing git work tree).",
             ),
             click.option(
                 "-p",
                 "--policies",
                 multiple=True,
-                help="Policy directory or file (repeatable; default: the shipped pack).",
+                help="Policy directory or file, 'builtin' for the shipped pack (repeatable; "
+                "default: the shipped pack).",
             ),
             click.option("--ledger", help="Proof ledger (default: proofs.yaml at the repo root)."),
+            click.option(
+                "--config",
+                "config_file",
+                type=click.Path(),
+                help="Configuration file to use instead of the repo's .proofgate.toml "
+                "(or [tool.proofgate] when the file is a pyproject.toml).",
+            ),
         ]
     ):
         command = option(command)
@@ -177,6 +233,27 @@ def main() -> None:
     """proofgate: claims about your CI platform must be earned by proof."""
 
 
+def _color(choice: str, tty: bool) -> bool:
+    """``--color``: ``auto`` colours a terminal unless NO_COLOR is set (no-color.org)."""
+    if choice == "auto":
+        return tty and not os.environ.get("NO_COLOR")
+    return choice == "always"
+
+
+_COLOR_OPTION = click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).",
+)
+
+
+def _prefixes(values: tuple[str, ...]) -> list[str]:
+    """Rule-id prefixes from repeatable, comma-separated options."""
+    return [p for value in values for p in (part.strip() for part in value.split(",")) if p]
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @_repo_options
@@ -199,13 +276,42 @@ def main() -> None:
     "--baseline",
     "baseline_file",
     type=click.Path(),
-    help="Report only findings not recorded in this baseline (see 'proofgate baseline').",
+    help="Report only findings not recorded in this baseline (see 'proofgate baseline'; "
+    "default: the configured baseline).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    help="Report only rules whose id starts with one of these prefixes (repeatable or "
+    "comma-separated, as ruff's --select).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    help="Drop the rules whose id starts with one of these prefixes (beats --select).",
+)
+@click.option(
+    "--statistics", is_flag=True, help="Print how many findings each rule has, not the findings."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the report to FILE; the summary line still goes to standard error.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no notes, no summary.")
+@_COLOR_OPTION
+@click.option(
+    "--stdin-filename",
+    help="With PATHS '-': the path of the file whose text standard input holds; it is "
+    "judged with the repo's ledger, configuration and other files as context.",
 )
 def check(
     paths: tuple[str, ...],
     root: str | None,
     policies: tuple[str, ...],
     ledger: str | None,
+    config_file: str | None,
     fmt: str,
     fail_on: str | None,
     now: str | None,
@@ -213,28 +319,87 @@ def check(
     no_cache: bool,
     jobs: int | None,
     baseline_file: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    statistics: bool,
+    output: str | None,
+    quiet: bool,
+    color: str,
+    stdin_filename: str | None,
 ) -> None:
     """Check the repo against the policies, reporting findings in PATHS (default: all).
 
     The whole repo is read either way, so rules that span files keep their
     context; with the ledger among PATHS, findings in Markdown files are
-    reported too. Settings come from .proofgate.toml or [tool.proofgate] in
-    pyproject.toml; flags override them.
+    reported too. The repo root is found from the first PATH (its git work
+    tree). PATHS '-' with --stdin-filename checks standard input as that file.
+    Settings come from .proofgate.toml or [tool.proofgate] in pyproject.toml;
+    flags override them.
     """
+    from engine.filters import select_rules, unknown_prefixes
     from engine.report import render
+    from engine.report.text import render_statistics, summary_line
 
-    result, config = _configured_check(
-        root, paths, policies, ledger, now, backend, not no_cache, jobs, baseline_file
+    stdin: tuple[str, str] | None = None
+    if "-" in paths or stdin_filename:
+        if paths != ("-",) or not stdin_filename:
+            raise click.UsageError(
+                "read standard input with exactly: check - --stdin-filename PATH"
+            )
+        stdin = (stdin_filename, sys.stdin.read())
+    if statistics and fmt not in ("text", "json"):
+        raise click.UsageError("--statistics prints text or json")
+    checked = _configured_check(
+        root,
+        paths,
+        policies,
+        ledger,
+        now,
+        backend,
+        not no_cache,
+        jobs,
+        baseline_file,
+        config_file,
+        stdin,
     )
+    result, config = checked.result, checked.config
+    chosen, dropped = _prefixes(select), _prefixes(ignore)
+    unknown = unknown_prefixes([*chosen, *dropped], checked.known)
+    if unknown:
+        raise ProofgateError(
+            f"--select/--ignore: '{unknown[0]}' is the prefix of no loaded rule id",
+            hint="'proofgate rules' lists them",
+        )
+    baseline_file = baseline_file or config.baseline()
     if baseline_file:
         from engine import baseline
 
         entries = baseline.load(Path(baseline_file), baseline_file)
         result = baseline.apply(result, entries, baseline_file)
-    click.echo(render(fmt, result, color=fmt == "text" and sys.stdout.isatty()), nl=False)
-    threshold = SEVERITY_RANK[fail_on or config.settings.fail_on or "error"]
+    result = select_rules(result, chosen, dropped)
+    fail_level = fail_on or config.settings.fail_on or "error"
+    tty = sys.stdout.isatty() if output is None else False
+    paint = _color(color, tty) and fmt == "text"
+    if statistics:
+        text = render_statistics(result, fmt, paint)
+    else:
+        text = render(fmt, result, color=paint, fail_on=fail_level, quiet=quiet)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_report(Path(output), text)
+        if not quiet:
+            click.echo(f"{summary_line(result)}; report written to {output}", err=True)
+    threshold = SEVERITY_RANK[fail_level]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
     sys.exit(1 if failing else 0)
+
+
+def _write_report(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, "utf-8")
+    except OSError as exc:
+        raise ProofgateError(f"--output {path}: cannot write: {exc.strerror or exc}") from None
 
 
 @main.command("baseline")
@@ -252,6 +417,7 @@ def baseline_command(
     root: str | None,
     policies: tuple[str, ...],
     ledger: str | None,
+    config_file: str | None,
     now: str | None,
     backend: str,
     no_cache: bool,
@@ -260,12 +426,12 @@ def baseline_command(
 ) -> None:
     """Record today's findings so that 'check --baseline FILE' reports only new ones."""
     from engine import baseline
-    from engine.repo.discover import find_root
 
-    repo = find_root(root)
-    result, _ = _configured_check(root, paths, policies, ledger, now, backend, not no_cache, jobs)
-    entries = baseline.entries(result)
-    target = Path(output) if output else repo / baseline.BASELINE_FILE
+    checked = _configured_check(
+        root, paths, policies, ledger, now, backend, not no_cache, jobs, config_file=config_file
+    )
+    entries = baseline.entries(checked.result)
+    target = Path(output) if output else checked.repo / baseline.BASELINE_FILE
     baseline.write(target, entries)
     click.echo(f"wrote {len(entries)} finding(s) to {output or target}")
 
