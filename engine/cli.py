@@ -455,13 +455,40 @@ def compile_command(files: tuple[str, ...]) -> None:
     click.echo("\n".join(module.text for module in chosen), nl=False)
 
 
+@main.command("rules")
+@click.option(
+    "-p",
+    "--policies",
+    multiple=True,
+    help="Policy directory, 'builtin' for the shipped pack (repeatable; default: the "
+    "configured policies, else the shipped pack).",
+)
+@click.option("--root", help="Repo root whose configuration applies (default: the work tree).")
+@click.option("--config", "config_file", type=click.Path(), help="Configuration file to use.")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rules_command(
+    policies: tuple[str, ...], root: str | None, config_file: str | None, fmt: str
+) -> None:
+    """List every rule a check loads: id, policy, severity as configured, description."""
+    from engine.pack import load_policies
+    from engine.report.rules import render
+
+    config = _repo_config(root, policies, config_file)
+    catalogue = load_policies(_policy_dirs(policies, config)).catalogue
+    listed = [(rule, config.severity_of(rule.id, rule.severity)) for rule in catalogue.listed()]
+    click.echo(render(listed, fmt), nl=False)
+
+
 @main.command()
 @click.argument("rule_id")
 @click.option(
     "-p", "--policies", multiple=True, help="Policy directory (default: the shipped pack)."
 )
 def explain(rule_id: str, policies: tuple[str, ...]) -> None:
-    """Print a policy's rationale, fix hint and source."""
+    """Print a policy's rationale, fix hint and source (or what an engine rule,
+    parse-error or suppression-*, reports)."""
     from engine.core.text import did_you_mean
     from engine.pack import load_policies
 
@@ -469,9 +496,21 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
     known = {c.rule: c for c in policy_set.program.clauses}
     by_policy = {p.id: p for p in policy_set.program.policies}
     policy = by_policy.get(rule_id) or (known[rule_id].policy if rule_id in known else None)
+    engine_rule = policy_set.catalogue.engine_rule(rule_id)
+    if policy is None and engine_rule is not None:
+        from engine.core.rules import ENGINE_RULE_DETAILS
+
+        click.echo(f"{engine_rule.id} ({engine_rule.severity})")
+        click.echo("reported by: proofgate itself, not a policy (engine/core/rules.py)")
+        click.echo(f"why: {engine_rule.rationale}")
+        click.echo(f"fix: {engine_rule.fix}")
+        click.echo("")
+        click.echo(ENGINE_RULE_DETAILS.get(engine_rule.id, ""))
+        return
     if policy is None:
-        close = did_you_mean(rule_id, [*known, *by_policy])
-        hint = f"did you mean '{close}'?" if close else "run 'proofgate check' to see rule ids"
+        names = [*known, *by_policy, *policy_set.catalogue.names()]
+        close = did_you_mean(rule_id, names)
+        hint = f"did you mean '{close}'?" if close else "'proofgate rules' lists the rule ids"
         raise ProofgateError(f"unknown rule '{rule_id}'", hint=hint)
     span = policy.span
     source = policy_set.sources[span.path].splitlines()[span.line - 1 : span.end_line]
@@ -486,11 +525,13 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
 
 
 @main.command("test")
+@click.argument("files", nargs=-1, type=click.Path())
 @click.option(
     "-p",
     "--policies",
     multiple=True,
-    help="Policy directory with a tests/ folder (repeatable; default: the shipped pack).",
+    help="Policy directory with a tests/ folder, 'builtin' for the shipped pack "
+    "(repeatable; default: the configured policies, else the shipped pack).",
 )
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -499,15 +540,42 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
 @click.option(
     "--backend", type=click.Choice(["regopy", "regorus"]), default="regopy", show_default=True
 )
-def policy_tests(policies: tuple[str, ...], fmt: str, pattern: str | None, backend: str) -> None:
-    """Run the annotated test cases kept under <policy dir>/tests/ (docs/policy-tests.md)."""
+@_COLOR_OPTION
+def policy_tests(
+    files: tuple[str, ...],
+    policies: tuple[str, ...],
+    fmt: str,
+    pattern: str | None,
+    backend: str,
+    color: str,
+) -> None:
+    """Run the annotated test cases kept under <policy dir>/tests/ (docs/policy-tests.md).
+
+    With FILES (the pre-commit hook passes the staged ones), the cases run only
+    when one of them is a policy file (.policy, .rego) or lies in the tests/
+    folder of a policy directory loaded; otherwise there is nothing to test.
+    """
     from engine.policytest.run import run_suite
     from engine.report.tests import render
 
     config = _repo_config(policies=policies)
-    report = run_suite(_policy_dirs(policies, config), pattern, backend, config)
-    click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)
+    dirs = _policy_dirs(policies, config)
+    if files and not any(_is_policy_input(Path(f), dirs) for f in files):
+        click.echo("no policy file or policy test case among the files: nothing to test")
+        return
+    report = run_suite(dirs, pattern, backend, config)
+    paint = _color(color, sys.stdout.isatty()) and fmt == "text"
+    click.echo(render(report, fmt, color=paint), nl=False)
     sys.exit(0 if report.passed else 1)
+
+
+def _is_policy_input(path: Path, dirs: list[Path]) -> bool:
+    """Whether a changed file can change what ``proofgate test`` reports: a policy
+    file, or a file under a loaded policy directory's ``tests/``."""
+    if path.suffix in (".policy", ".rego"):
+        return True
+    where = path.resolve()
+    return any((d.resolve() / "tests") in where.parents for d in dirs)
 
 
 @main.command("matrix")
@@ -611,20 +679,38 @@ def init_command(root: str | None, force: bool) -> None:
 @click.argument("files", nargs=-1, type=click.Path())
 @click.option("--write", is_flag=True, help="Rewrite the files that change, in place.")
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 listing files that would change.")
-def fmt_command(files: tuple[str, ...], write: bool, check_only: bool) -> None:
+@click.option(
+    "--diff", is_flag=True, help="Print a unified diff of the files that would change; exit 1 if any."
+)
+def fmt_command(files: tuple[str, ...], write: bool, check_only: bool, diff: bool) -> None:
     """Format policy FILES (directories: their .policy files; default: .).
 
     Prints the formatted text, or rewrites the files (--write), or lists the
-    files that would change (--check). Comments are kept with the line they
+    files that would change (--check), or prints how they would change (--diff). Comments are kept with the line they
     precede; a file the formatter cannot rewrite faithfully is an error (exit 2).
     """
     from engine.core.errors import ErrorGroup
     from engine.dsl.format import format_files, write_changed
 
-    if write and check_only:
-        raise click.UsageError("--write and --check exclude each other")
+    if sum((write, check_only, diff)) > 1:
+        raise click.UsageError("--write, --check and --diff exclude each other")
     report = format_files([Path(f) for f in files] or [Path(".")])
-    if write:
+    if diff:
+        import difflib
+
+        for formatted in report.changed:
+            click.echo(
+                "".join(
+                    difflib.unified_diff(
+                        formatted.before.splitlines(keepends=True),
+                        formatted.after.splitlines(keepends=True),
+                        f"{formatted.path}",
+                        f"{formatted.path} (formatted)",
+                    )
+                ),
+                nl=False,
+            )
+    elif write:
         for path in write_changed(report):
             click.echo(f"reformatted {path}")
     elif check_only:
@@ -641,4 +727,4 @@ def fmt_command(files: tuple[str, ...], write: bool, check_only: bool) -> None:
         unchanged = len(report.files) - len(report.changed)
         verb = "reformatted" if write else "would be reformatted"
         click.echo(f"{len(report.changed)} file(s) {verb}, {unchanged} already formatted")
-    sys.exit(1 if check_only and report.changed else 0)
+    sys.exit(1 if (check_only or diff) and report.changed else 0)

@@ -78,6 +78,15 @@ class Catalogue:
             return name
         return next((p for p, rules in self.rules.items() if name in rules), None)
 
+    def engine_rule(self, name: str) -> Rule | None:
+        """One of the rules the engine reports itself (``parse-error``, ``suppression-*``)."""
+        return next((rule for rule in ENGINE_RULES if rule.id == name), None)
+
+    def listed(self) -> list[Rule]:
+        """Every rule a check may report: the policies' and the engine's, sorted by id."""
+        rules = {rule.id: rule for rule in (*self.described, *ENGINE_RULES)}
+        return sorted(rules.values(), key=lambda rule: rule.id)
+
     def names(self) -> list[str]:
         """Every id a suppression, the configuration or a test case may name."""
         engine = [rule.id for rule in ENGINE_RULES]
