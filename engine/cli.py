@@ -385,7 +385,7 @@ def check(
     else:
         text = render(fmt, result, color=paint, fail_on=fail_level, quiet=quiet)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=paint)
     else:
         _write_report(Path(output), text)
         if not quiet:
@@ -565,7 +565,7 @@ def policy_tests(
         return
     report = run_suite(dirs, pattern, backend, config)
     paint = _color(color, sys.stdout.isatty()) and fmt == "text"
-    click.echo(render(report, fmt, color=paint), nl=False)
+    click.echo(render(report, fmt, color=paint), nl=False, color=paint)
     sys.exit(0 if report.passed else 1)
 
 
@@ -680,7 +680,9 @@ def init_command(root: str | None, force: bool) -> None:
 @click.option("--write", is_flag=True, help="Rewrite the files that change, in place.")
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 listing files that would change.")
 @click.option(
-    "--diff", is_flag=True, help="Print a unified diff of the files that would change; exit 1 if any."
+    "--diff",
+    is_flag=True,
+    help="Print a unified diff of the files that would change; exit 1 if any.",
 )
 def fmt_command(files: tuple[str, ...], write: bool, check_only: bool, diff: bool) -> None:
     """Format policy FILES (directories: their .policy files; default: .).
