@@ -688,8 +688,9 @@ def fmt_command(files: tuple[str, ...], write: bool, check_only: bool, diff: boo
     """Format policy FILES (directories: their .policy files; default: .).
 
     Prints the formatted text, or rewrites the files (--write), or lists the
-    files that would change (--check), or prints how they would change (--diff). Comments are kept with the line they
-    precede; a file the formatter cannot rewrite faithfully is an error (exit 2).
+    files that would change (--check), or prints how they would change (--diff).
+    Comments are kept with the line they precede; a file the formatter cannot
+    rewrite faithfully is an error (exit 2).
     """
     from engine.core.errors import ErrorGroup
     from engine.dsl.format import format_files, write_changed

@@ -157,7 +157,7 @@ def test_root_outside_git_is_the_nearest_ancestor_with_a_config(
 
 
 def test_the_shipped_pack_cases_are_not_checked_in_this_repo() -> None:
-    code, out, _ = run("check", "--root", str(REPO), "policies/", "-f", "json", "--now", NOW)
+    _code, out, _ = run("check", "--root", str(REPO), "policies/", "-f", "json", "--now", NOW)
     assert not any(f["path"].startswith("policies/tests/") for f in json.loads(out)["findings"])
 
 
@@ -179,7 +179,7 @@ def noted_repo(tmp_path: Path) -> Path:
 
 
 def test_json_keeps_notes_and_counts(noted_repo: Path) -> None:
-    code, out, _ = run("check", "--root", str(noted_repo), "-f", "json", "--now", NOW)
+    _code, out, _ = run("check", "--root", str(noted_repo), "-f", "json", "--now", NOW)
     report = json.loads(out)
     assert "docs/blob.md: skipped, binary file" in report["notes"]
     summary = report["summary"]
@@ -187,7 +187,7 @@ def test_json_keeps_notes_and_counts(noted_repo: Path) -> None:
 
 
 def test_sarif_keeps_notes_and_suppressed_results(noted_repo: Path) -> None:
-    code, out, _ = run("check", "--root", str(noted_repo), "-f", "sarif", "--now", NOW)
+    _code, out, _ = run("check", "--root", str(noted_repo), "-f", "sarif", "--now", NOW)
     log = json.loads(out)
     jsonschema.validate(log, json.loads(SCHEMA.read_text()))
     run_ = log["runs"][0]
@@ -229,7 +229,7 @@ def test_explain_engine_rules(rule: str) -> None:
 def test_misspelt_suppressions_are_reported(tmp_path: Path, comment: str, word: str) -> None:
     repo = git_repo(tmp_path / "repo")
     (repo / "README.md").write_text(f"# Forges\n\n{comment}\nGitLab runners are supported.\n")
-    code, out, _ = run("check", "--root", str(repo), "-f", "json")
+    _code, out, _ = run("check", "--root", str(repo), "-f", "json")
     findings = json.loads(out)["findings"]
     invalid = [f for f in findings if f["rule"] == "suppression-invalid"]
     assert len(invalid) == 1 and word in invalid[0]["message"]
@@ -384,6 +384,6 @@ def test_runs_on_finding_on_the_runs_on_line_and_suppressible(tmp_path: Path) ->
     assert [(f["line"], f["column"]) for f in found] == [(5, 14)]
     comment = "  # proofgate-ignore runner-class-needs-proof.runs-on: signing lane, tracked"
     workflow.write_text(text.format(comment=comment))
-    code, out, _ = run("check", "--root", str(repo), "-f", "json", "--select", "runner-class")
+    _code, out, _ = run("check", "--root", str(repo), "-f", "json", "--select", "runner-class")
     report = json.loads(out)
     assert report["findings"] == [] and report["summary"]["suppressed"] == 1
