@@ -215,4 +215,5 @@ def test_hooks_block_a_violating_commit_and_pass_a_clean_one(
     _git(project, env, "add", "-A")
     app = _commit(project, env, "app test only")
     assert app.returncode == 0, app.stdout + app.stderr
-    assert re.search(r"proofgate test\.+\(no files to check\)Skipped", app.stdout), app.stdout
+    output = app.stdout + app.stderr
+    assert re.search(r"proofgate test\.+\(no files to check\)Skipped", output), output
