@@ -200,7 +200,12 @@ def _job(file: _File, job_id: str, job: Node) -> Record:
         "name": _text(file, job, "name", f"{what}.name"),
         "runs_on": labels,
         "runs_on_labels": [
-            {**position(file.source.path, node.line, node.column), "name": name}
+            {
+                **position(
+                    file.source.path, node.line, node.column, node.end_line, node.end_column
+                ),
+                "name": name,
+            }
             for name, node in placed
         ],
         "runs_on_group": group,
