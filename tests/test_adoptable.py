@@ -151,6 +151,11 @@ def test_root_outside_git_is_the_nearest_ancestor_with_a_config(
         pytest.skip("tmp_path inside a git work tree")
     assert find_root(None, [str(project / "docs" / "deep" / "x.md")]) == project.resolve()
     assert find_root(None, []) == elsewhere.resolve()  # no PATHS: the current directory
+    # A project under the current directory is found too, never above the latter.
+    monkeypatch.chdir(tmp_path)
+    assert find_root(None, [str(project / "docs" / "deep" / "x.md")]) == project.resolve()
+    (project / "proofs.yaml").unlink()
+    assert find_root(None, [str(project / "docs" / "deep" / "x.md")]) == tmp_path.resolve()
 
 
 # 4. policy test trees

@@ -45,10 +45,11 @@ def find_root(explicit: str | None, paths: tuple[str, ...] | list[str] = ()) -> 
     """The repo root: ``--root``, else found from where the check looks, as git and
     ruff do. The start is the first of ``paths`` (its directory for a file; ``-``,
     standard input, does not count), else the current directory; the root is
-    the git work tree enclosing the start; outside one, the current directory
-    when it holds the start (as before PATHS were looked at), else the start's
-    nearest ancestor (itself included) holding ``.proofgate.toml`` or
-    ``proofs.yaml``, else the start's directory."""
+    the git work tree enclosing the start; outside one, the start's nearest
+    ancestor (itself included) holding ``.proofgate.toml`` or ``proofs.yaml``
+    (searched no higher than the current directory when that holds the
+    start), else the current directory when it holds the start (as before
+    PATHS were looked at), else the start's directory."""
     if explicit:
         root = Path(explicit)
         if not root.is_dir():
@@ -59,12 +60,15 @@ def find_root(explicit: str | None, paths: tuple[str, ...] | list[str] = ()) -> 
     top = _git_top(start or cwd)
     if top is not None:
         return top
-    if start is None or start == cwd or cwd in start.parents:
+    if start is None:
         return cwd
+    inside = start == cwd or cwd in start.parents
     for folder in (start, *start.parents):
         if any((folder / marker).is_file() for marker in ROOT_MARKERS):
             return folder
-    return start
+        if inside and folder == cwd:
+            break  # within the current directory, no higher than it
+    return cwd if inside else start
 
 
 def _start(paths: tuple[str, ...] | list[str]) -> Path | None:
