@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -48,23 +49,37 @@ def _today(now: str | None) -> dt.date:
 
 def _policy_dirs(policies: tuple[str, ...], config: Config | None = None) -> list[Path]:
     """``-p`` directories, else the configured ones, else the shipped pack."""
-    from engine.core.resources import shipped_policies
+    from engine.core.resources import policy_location, shipped_policies
 
     if policies:
-        return [Path(p) for p in policies]
+        return [policy_location(p) for p in policies]
     if config is not None and config.settings.policies:
         return config.policy_dirs()
     return [shipped_policies()]
 
 
-def _repo_config(root: str | None = None, policies: tuple[str, ...] = ()) -> Config:
-    """The configuration at the repo root (``--root``, else the enclosing work tree)."""
-    from engine.config import load_config
+def _repo_config(
+    root: str | None = None, policies: tuple[str, ...] = (), config_file: str | None = None
+) -> Config:
+    """The configuration at the repo root (``--root``, else the enclosing work tree),
+    or the ``--config`` file."""
     from engine.repo.discover import find_root
 
     repo = find_root(root)
-    _confine(repo, policies)
-    return load_config(repo)
+    _confine(repo, policies, config_file)
+    return _load_config(repo, config_file)
+
+
+def _load_config(repo: Path, config_file: str | None) -> Config:
+    """``--config FILE`` (the user's: its paths are relative to it), else the repo's."""
+    from engine.config import PYPROJECT, PYPROJECT_TABLE, load_config, read_config
+
+    if config_file is None:
+        return load_config(repo)
+    path = Path(config_file)
+    if not path.is_file():
+        raise ProofgateError(f"--config {config_file}: no such file")
+    return read_config(path, PYPROJECT_TABLE if path.name == PYPROJECT else ())
 
 
 def _confine(repo: Path, *given: tuple[str, ...] | str | None) -> None:
@@ -76,10 +91,18 @@ def _confine(repo: Path, *given: tuple[str, ...] | str | None) -> None:
     named: list[str | Path] = [shipped_policies()]
     for value in given:
         if isinstance(value, tuple):
-            named.extend(value)
+            named.extend(v for v in value if v != "builtin")
         elif value:
             named.append(value)
     confine(repo, named)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    result: CheckResult
+    config: Config
+    known: list[str]  # every rule id the pack knows (its rules, its policies, the engine's)
+    repo: Path
 
 
 def _configured_check(
@@ -92,22 +115,45 @@ def _configured_check(
     use_cache: bool,
     jobs: int | None,
     baseline: str | None = None,
-) -> tuple[CheckResult, Config]:
-    """Check with the repo's configuration; the flags given override it."""
-    from engine.config import default_ledger, load_config
+    config_file: str | None = None,
+    stdin: tuple[str, str] | None = None,
+) -> _Checked:
+    """Check with the repo's configuration; the flags given override it. ``stdin``
+    is (the path as given, the text) for ``check -``."""
+    from engine.config import default_ledger
     from engine.pack import Pack, read_pack
     from engine.pipeline import Options, run
     from engine.repo.discover import find_root
 
-    repo = find_root(root)
-    _confine(repo, policies, ledger, baseline)
-    config = load_config(repo)
+    repo = find_root(root, (stdin[0],) if stdin else paths)
+    _confine(repo, policies, ledger, baseline, config_file)
+    config = _load_config(repo, config_file)
     pack = Pack(read_pack(_policy_dirs(policies, config)), config, use_cache)
     ledger = ledger or config.ledger()
     if ledger is None:
         default_ledger(repo)
-    options = Options(paths, ledger, _today(now), backend, jobs, use_cache)
-    return run(pack, repo, options), config
+    given = (_stdin_path(repo, stdin[0]), stdin[1]) if stdin else None
+    targets = () if stdin else paths
+    options = Options(targets, ledger, _today(now), backend, jobs, use_cache, given)
+    result = run(pack, repo, options)
+    return _Checked(result, config, pack.policies.catalogue.names(), repo)
+
+
+def _stdin_path(repo: Path, given: str) -> str:
+    """``--stdin-filename`` as a repo-relative path (relative to the current
+    directory as typed, else to the root); it need not exist."""
+    path = Path(given)
+    if not path.is_absolute():
+        here = Path.cwd() / path
+        path = here if here.parent.exists() or not (repo / path).parent.exists() else repo / path
+    folder = path.parent.resolve()
+    try:
+        rel = (folder / path.name).relative_to(repo).as_posix()
+    except ValueError:
+        raise ProofgateError(f"--stdin-filename {given}: outside the repo root {repo}") from None
+    if rel in (".", "") or path.name in ("", ".", ".."):
+        raise ProofgateError(f"--stdin-filename {given}: not a file name")
+    return rel
 
 
 class _Group(click.Group):
@@ -132,15 +178,25 @@ def _repo_options(command: F) -> F:
     for option in reversed(
         [
             click.option(
-                "--root", help="Repo root (default: the enclosing git work tree, else .)."
+                "--root",
+                help="Repo root (default: found from the first PATH, else the current "
+                "directory: the enclosing git work tree).",
             ),
             click.option(
                 "-p",
                 "--policies",
                 multiple=True,
-                help="Policy directory or file (repeatable; default: the shipped pack).",
+                help="Policy directory or file, 'builtin' for the shipped pack (repeatable; "
+                "default: the shipped pack).",
             ),
             click.option("--ledger", help="Proof ledger (default: proofs.yaml at the repo root)."),
+            click.option(
+                "--config",
+                "config_file",
+                type=click.Path(),
+                help="Configuration file to use instead of the repo's .proofgate.toml "
+                "(or [tool.proofgate] when the file is a pyproject.toml).",
+            ),
         ]
     ):
         command = option(command)
@@ -177,6 +233,27 @@ def main() -> None:
     """proofgate: claims about your CI platform must be earned by proof."""
 
 
+def _color(choice: str, tty: bool) -> bool:
+    """``--color``: ``auto`` colours a terminal unless NO_COLOR is set (no-color.org)."""
+    if choice == "auto":
+        return tty and not os.environ.get("NO_COLOR")
+    return choice == "always"
+
+
+_COLOR_OPTION = click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).",
+)
+
+
+def _prefixes(values: tuple[str, ...]) -> list[str]:
+    """Rule-id prefixes from repeatable, comma-separated options."""
+    return [p for value in values for p in (part.strip() for part in value.split(",")) if p]
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @_repo_options
@@ -199,13 +276,42 @@ def main() -> None:
     "--baseline",
     "baseline_file",
     type=click.Path(),
-    help="Report only findings not recorded in this baseline (see 'proofgate baseline').",
+    help="Report only findings not recorded in this baseline (see 'proofgate baseline'; "
+    "default: the configured baseline).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    help="Report only rules whose id starts with one of these prefixes (repeatable or "
+    "comma-separated, as ruff's --select).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    help="Drop the rules whose id starts with one of these prefixes (beats --select).",
+)
+@click.option(
+    "--statistics", is_flag=True, help="Print how many findings each rule has, not the findings."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the report to FILE; the summary line still goes to standard error.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no notes, no summary.")
+@_COLOR_OPTION
+@click.option(
+    "--stdin-filename",
+    help="With PATHS '-': the path of the file whose text standard input holds; it is "
+    "judged with the repo's ledger, configuration and other files as context.",
 )
 def check(
     paths: tuple[str, ...],
     root: str | None,
     policies: tuple[str, ...],
     ledger: str | None,
+    config_file: str | None,
     fmt: str,
     fail_on: str | None,
     now: str | None,
@@ -213,28 +319,87 @@ def check(
     no_cache: bool,
     jobs: int | None,
     baseline_file: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    statistics: bool,
+    output: str | None,
+    quiet: bool,
+    color: str,
+    stdin_filename: str | None,
 ) -> None:
     """Check the repo against the policies, reporting findings in PATHS (default: all).
 
     The whole repo is read either way, so rules that span files keep their
     context; with the ledger among PATHS, findings in Markdown files are
-    reported too. Settings come from .proofgate.toml or [tool.proofgate] in
-    pyproject.toml; flags override them.
+    reported too. The repo root is found from the first PATH (its git work
+    tree). PATHS '-' with --stdin-filename checks standard input as that file.
+    Settings come from .proofgate.toml or [tool.proofgate] in pyproject.toml;
+    flags override them.
     """
+    from engine.filters import select_rules, unknown_prefixes
     from engine.report import render
+    from engine.report.text import render_statistics, summary_line
 
-    result, config = _configured_check(
-        root, paths, policies, ledger, now, backend, not no_cache, jobs, baseline_file
+    stdin: tuple[str, str] | None = None
+    if "-" in paths or stdin_filename:
+        if paths != ("-",) or not stdin_filename:
+            raise click.UsageError(
+                "read standard input with exactly: check - --stdin-filename PATH"
+            )
+        stdin = (stdin_filename, sys.stdin.read())
+    if statistics and fmt not in ("text", "json"):
+        raise click.UsageError("--statistics prints text or json")
+    checked = _configured_check(
+        root,
+        paths,
+        policies,
+        ledger,
+        now,
+        backend,
+        not no_cache,
+        jobs,
+        baseline_file,
+        config_file,
+        stdin,
     )
+    result, config = checked.result, checked.config
+    chosen, dropped = _prefixes(select), _prefixes(ignore)
+    unknown = unknown_prefixes([*chosen, *dropped], checked.known)
+    if unknown:
+        raise ProofgateError(
+            f"--select/--ignore: '{unknown[0]}' is the prefix of no loaded rule id",
+            hint="'proofgate rules' lists them",
+        )
+    baseline_file = baseline_file or config.baseline()
     if baseline_file:
         from engine import baseline
 
         entries = baseline.load(Path(baseline_file), baseline_file)
         result = baseline.apply(result, entries, baseline_file)
-    click.echo(render(fmt, result, color=fmt == "text" and sys.stdout.isatty()), nl=False)
-    threshold = SEVERITY_RANK[fail_on or config.settings.fail_on or "error"]
+    result = select_rules(result, chosen, dropped)
+    fail_level = fail_on or config.settings.fail_on or "error"
+    tty = sys.stdout.isatty() if output is None else False
+    paint = _color(color, tty) and fmt == "text"
+    if statistics:
+        text = render_statistics(result, fmt, paint)
+    else:
+        text = render(fmt, result, color=paint, fail_on=fail_level, quiet=quiet)
+    if output is None:
+        click.echo(text, nl=False, color=paint)
+    else:
+        _write_report(Path(output), text)
+        if not quiet:
+            click.echo(f"{summary_line(result)}; report written to {output}", err=True)
+    threshold = SEVERITY_RANK[fail_level]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
     sys.exit(1 if failing else 0)
+
+
+def _write_report(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, "utf-8")
+    except OSError as exc:
+        raise ProofgateError(f"--output {path}: cannot write: {exc.strerror or exc}") from None
 
 
 @main.command("baseline")
@@ -252,6 +417,7 @@ def baseline_command(
     root: str | None,
     policies: tuple[str, ...],
     ledger: str | None,
+    config_file: str | None,
     now: str | None,
     backend: str,
     no_cache: bool,
@@ -260,12 +426,12 @@ def baseline_command(
 ) -> None:
     """Record today's findings so that 'check --baseline FILE' reports only new ones."""
     from engine import baseline
-    from engine.repo.discover import find_root
 
-    repo = find_root(root)
-    result, _ = _configured_check(root, paths, policies, ledger, now, backend, not no_cache, jobs)
-    entries = baseline.entries(result)
-    target = Path(output) if output else repo / baseline.BASELINE_FILE
+    checked = _configured_check(
+        root, paths, policies, ledger, now, backend, not no_cache, jobs, config_file=config_file
+    )
+    entries = baseline.entries(checked.result)
+    target = Path(output) if output else checked.repo / baseline.BASELINE_FILE
     baseline.write(target, entries)
     click.echo(f"wrote {len(entries)} finding(s) to {output or target}")
 
@@ -289,13 +455,40 @@ def compile_command(files: tuple[str, ...]) -> None:
     click.echo("\n".join(module.text for module in chosen), nl=False)
 
 
+@main.command("rules")
+@click.option(
+    "-p",
+    "--policies",
+    multiple=True,
+    help="Policy directory, 'builtin' for the shipped pack (repeatable; default: the "
+    "configured policies, else the shipped pack).",
+)
+@click.option("--root", help="Repo root whose configuration applies (default: the work tree).")
+@click.option("--config", "config_file", type=click.Path(), help="Configuration file to use.")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rules_command(
+    policies: tuple[str, ...], root: str | None, config_file: str | None, fmt: str
+) -> None:
+    """List every rule a check loads: id, policy, severity as configured, description."""
+    from engine.pack import load_policies
+    from engine.report.rules import render
+
+    config = _repo_config(root, policies, config_file)
+    catalogue = load_policies(_policy_dirs(policies, config)).catalogue
+    listed = [(rule, config.severity_of(rule.id, rule.severity)) for rule in catalogue.listed()]
+    click.echo(render(listed, fmt), nl=False)
+
+
 @main.command()
 @click.argument("rule_id")
 @click.option(
     "-p", "--policies", multiple=True, help="Policy directory (default: the shipped pack)."
 )
 def explain(rule_id: str, policies: tuple[str, ...]) -> None:
-    """Print a policy's rationale, fix hint and source."""
+    """Print a policy's rationale, fix hint and source (or what an engine rule,
+    parse-error or suppression-*, reports)."""
     from engine.core.text import did_you_mean
     from engine.pack import load_policies
 
@@ -303,9 +496,21 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
     known = {c.rule: c for c in policy_set.program.clauses}
     by_policy = {p.id: p for p in policy_set.program.policies}
     policy = by_policy.get(rule_id) or (known[rule_id].policy if rule_id in known else None)
+    engine_rule = policy_set.catalogue.engine_rule(rule_id)
+    if policy is None and engine_rule is not None:
+        from engine.core.rules import ENGINE_RULE_DETAILS
+
+        click.echo(f"{engine_rule.id} ({engine_rule.severity})")
+        click.echo("reported by: proofgate itself, not a policy (engine/core/rules.py)")
+        click.echo(f"why: {engine_rule.rationale}")
+        click.echo(f"fix: {engine_rule.fix}")
+        click.echo("")
+        click.echo(ENGINE_RULE_DETAILS.get(engine_rule.id, ""))
+        return
     if policy is None:
-        close = did_you_mean(rule_id, [*known, *by_policy])
-        hint = f"did you mean '{close}'?" if close else "run 'proofgate check' to see rule ids"
+        names = [*known, *by_policy, *policy_set.catalogue.names()]
+        close = did_you_mean(rule_id, names)
+        hint = f"did you mean '{close}'?" if close else "'proofgate rules' lists the rule ids"
         raise ProofgateError(f"unknown rule '{rule_id}'", hint=hint)
     span = policy.span
     source = policy_set.sources[span.path].splitlines()[span.line - 1 : span.end_line]
@@ -320,11 +525,13 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
 
 
 @main.command("test")
+@click.argument("files", nargs=-1, type=click.Path())
 @click.option(
     "-p",
     "--policies",
     multiple=True,
-    help="Policy directory with a tests/ folder (repeatable; default: the shipped pack).",
+    help="Policy directory with a tests/ folder, 'builtin' for the shipped pack "
+    "(repeatable; default: the configured policies, else the shipped pack).",
 )
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -333,15 +540,42 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
 @click.option(
     "--backend", type=click.Choice(["regopy", "regorus"]), default="regopy", show_default=True
 )
-def policy_tests(policies: tuple[str, ...], fmt: str, pattern: str | None, backend: str) -> None:
-    """Run the annotated test cases kept under <policy dir>/tests/ (docs/policy-tests.md)."""
+@_COLOR_OPTION
+def policy_tests(
+    files: tuple[str, ...],
+    policies: tuple[str, ...],
+    fmt: str,
+    pattern: str | None,
+    backend: str,
+    color: str,
+) -> None:
+    """Run the annotated test cases kept under <policy dir>/tests/ (docs/policy-tests.md).
+
+    With FILES (the pre-commit hook passes the staged ones), the cases run only
+    when one of them is a policy file (.policy, .rego) or lies in the tests/
+    folder of a policy directory loaded; otherwise there is nothing to test.
+    """
     from engine.policytest.run import run_suite
     from engine.report.tests import render
 
     config = _repo_config(policies=policies)
-    report = run_suite(_policy_dirs(policies, config), pattern, backend, config)
-    click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)
+    dirs = _policy_dirs(policies, config)
+    if files and not any(_is_policy_input(Path(f), dirs) for f in files):
+        click.echo("no policy file or policy test case among the files: nothing to test")
+        return
+    report = run_suite(dirs, pattern, backend, config)
+    paint = _color(color, sys.stdout.isatty()) and fmt == "text"
+    click.echo(render(report, fmt, color=paint), nl=False, color=paint)
     sys.exit(0 if report.passed else 1)
+
+
+def _is_policy_input(path: Path, dirs: list[Path]) -> bool:
+    """Whether a changed file can change what ``proofgate test`` reports: a policy
+    file, or a file under a loaded policy directory's ``tests/``."""
+    if path.suffix in (".policy", ".rego"):
+        return True
+    where = path.resolve()
+    return any((d.resolve() / "tests") in where.parents for d in dirs)
 
 
 @main.command("matrix")
@@ -445,20 +679,41 @@ def init_command(root: str | None, force: bool) -> None:
 @click.argument("files", nargs=-1, type=click.Path())
 @click.option("--write", is_flag=True, help="Rewrite the files that change, in place.")
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 listing files that would change.")
-def fmt_command(files: tuple[str, ...], write: bool, check_only: bool) -> None:
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print a unified diff of the files that would change; exit 1 if any.",
+)
+def fmt_command(files: tuple[str, ...], write: bool, check_only: bool, diff: bool) -> None:
     """Format policy FILES (directories: their .policy files; default: .).
 
     Prints the formatted text, or rewrites the files (--write), or lists the
-    files that would change (--check). Comments are kept with the line they
-    precede; a file the formatter cannot rewrite faithfully is an error (exit 2).
+    files that would change (--check), or prints how they would change (--diff).
+    Comments are kept with the line they precede; a file the formatter cannot
+    rewrite faithfully is an error (exit 2).
     """
     from engine.core.errors import ErrorGroup
     from engine.dsl.format import format_files, write_changed
 
-    if write and check_only:
-        raise click.UsageError("--write and --check exclude each other")
+    if sum((write, check_only, diff)) > 1:
+        raise click.UsageError("--write, --check and --diff exclude each other")
     report = format_files([Path(f) for f in files] or [Path(".")])
-    if write:
+    if diff:
+        import difflib
+
+        for formatted in report.changed:
+            click.echo(
+                "".join(
+                    difflib.unified_diff(
+                        formatted.before.splitlines(keepends=True),
+                        formatted.after.splitlines(keepends=True),
+                        f"{formatted.path}",
+                        f"{formatted.path} (formatted)",
+                    )
+                ),
+                nl=False,
+            )
+    elif write:
         for path in write_changed(report):
             click.echo(f"reformatted {path}")
     elif check_only:
@@ -475,4 +730,4 @@ def fmt_command(files: tuple[str, ...], write: bool, check_only: bool) -> None:
         unchanged = len(report.files) - len(report.changed)
         verb = "reformatted" if write else "would be reformatted"
         click.echo(f"{len(report.changed)} file(s) {verb}, {unchanged} already formatted")
-    sys.exit(1 if check_only and report.changed else 0)
+    sys.exit(1 if (check_only or diff) and report.changed else 0)

@@ -4,7 +4,8 @@ Both are read at the repo root; when both exist ``.proofgate.toml`` wins and
 ``pyproject.toml`` is not read. Every key is optional:
 
 - ``policies``: policy directories or files, relative to the config file
-  (default: the shipped pack).
+  (default: the shipped pack, named ``builtin``: ``["builtin", "policies"]``
+  extends it; a directory of the repo called ``builtin`` is ``./builtin``).
 - ``ledger``: the proof ledger, relative to the config file (default:
   ``proofs.yaml`` at the repo root).
 - ``include`` / ``exclude``: gitignore-style globs on repo-relative paths.
@@ -21,11 +22,14 @@ Both are read at the repo root; when both exist ``.proofgate.toml`` wins and
   ``info`` (a rule id beats its policy's id).
 - ``disable``: rule or policy ids whose findings are dropped.
 - ``fail-on``: the lowest severity that makes ``check`` exit 1.
+- ``baseline``: the baseline file ``check`` applies (as ``--baseline``),
+  relative to the config file.
 
-Command-line flags (``-p``, ``--ledger``, ``--fail-on``) override the file.
+Command-line flags (``-p``, ``--ledger``, ``--fail-on``, ``--baseline``) override
+the file.
 
 The file is the checked repo's, which a pull request controls
-(docs/security.md): ``policies`` and ``ledger`` must lie inside the repo
+(docs/security.md): ``policies``, ``ledger`` and ``baseline`` must lie inside the repo
 root once symlinks are resolved, and so must every file under a configured
 policy directory; one that leaves it (absolute, ``..``, a symlink out) is an
 error at its key, and the file outside is never opened. The globs cannot
@@ -80,6 +84,7 @@ class Settings:
     severity: dict[str, Severity] = field(default_factory=dict)
     disable: list[str] = field(default_factory=list)
     fail_on: Severity | None = None
+    baseline: str | None = None
 
 
 @functools.cache
@@ -119,6 +124,7 @@ def schema() -> type[BaseModel]:
         severity: dict[str, Severity] = Field(default_factory=dict)
         disable: list[text] = Field(default_factory=list)
         fail_on: Severity | None = None
+        baseline: text | None = None
 
     return Schema
 
@@ -140,8 +146,15 @@ class Config:
     def policy_dirs(self) -> list[Path]:
         """The configured policy directories; raise at the key when one is missing
         or leaves the repo root (or holds a symlink that does)."""
-        dirs = [self.inside(name, ("policies", i)) for i, name in enumerate(self.settings.policies)]
+        from engine.core.resources import BUILTIN, policy_location
+
+        dirs = [
+            policy_location(name) if name == BUILTIN else self.inside(name, ("policies", i))
+            for i, name in enumerate(self.settings.policies)
+        ]
         for index, (name, path) in enumerate(zip(self.settings.policies, dirs, strict=True)):
+            if name == BUILTIN:
+                continue  # the installed pack: trusted, not the repo's
             if not path.exists():
                 raise self.error(
                     f"policies: no such policy directory '{name}'", ("policies", index)
@@ -162,6 +175,20 @@ class Config:
         path = self.inside(self.settings.ledger, ("ledger",))
         if not path.is_file():
             raise self.error(f"ledger: no such ledger file '{self.settings.ledger}'", ("ledger",))
+        return str(path)
+
+    def baseline(self) -> str | None:
+        """The configured baseline file; raise at the key when it is missing or leaves
+        the root."""
+        if self.settings.baseline is None:
+            return None
+        path = self.inside(self.settings.baseline, ("baseline",))
+        if not path.is_file():
+            raise self.error(
+                f"baseline: no such baseline file '{self.settings.baseline}' "
+                "(write it with 'proofgate baseline')",
+                ("baseline",),
+            )
         return str(path)
 
     def inside(self, value: str, key: Key) -> Path:

@@ -1,4 +1,5 @@
-"""What happens to findings after the policies decided them: suppressions applied.
+"""What happens to findings after the policies decided them: suppressions applied,
+and the rules a run selects (``--select``/``--ignore``).
 
 A finding is suppressed when it starts on a line a suppression applies to
 and the suppression names its rule or its policy. On the day after ``until``
@@ -12,11 +13,13 @@ comment and are never suppressed themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from engine.core.finding import Finding
+from engine.core.result import CheckResult
 from engine.core.rules import (
     SUPPRESSION_EXPIRED,
     SUPPRESSION_INVALID,
@@ -32,6 +35,7 @@ from engine.extract.suppressions import Suppression
 class Outcome:
     findings: list[Finding]  # those still reported, and the reports about suppressions
     suppressed: list[Finding]
+    reasons: dict[Finding, str]  # each suppressed finding -> the reason of its first suppression
 
 
 def apply(
@@ -43,6 +47,7 @@ def apply(
     """Drop the findings the suppressions hide; report invalid, expired and unused ones."""
     reports: list[Finding] = []
     hidden: set[Finding] = set()
+    reasons: dict[Finding, str] = {}
     for item in suppressions:
         if item.problem:
             reports.append(_report(SUPPRESSION_INVALID, item, f"this suppression {item.problem}"))
@@ -64,8 +69,10 @@ def apply(
             if not matched:
                 reports.append(_report(SUPPRESSION_UNUSED, item, _unused(name, item), column, name))
             hidden |= matched
+            for finding in matched:
+                reasons.setdefault(finding, item.reason)
     kept = [f for f in findings if f not in hidden]
-    return Outcome(sorted({*kept, *reports}), sorted(hidden))
+    return Outcome(sorted({*kept, *reports}), sorted(hidden), reasons)
 
 
 def _unknown(name: str, known: Collection[str]) -> str:
@@ -96,4 +103,33 @@ def _report(
         end_column=start + (len(name) if name else len("proofgate-ignore")),
         rationale=rule.rationale,
         fix=rule.fix,
+    )
+
+
+# --select / --ignore
+
+
+def unknown_prefixes(prefixes: list[str], known: Collection[str]) -> list[str]:
+    """The prefixes that start no known rule or policy id."""
+    return [p for p in prefixes if not any(name.startswith(p) for name in known)]
+
+
+def select_rules(result: CheckResult, select: list[str], ignore: list[str]) -> CheckResult:
+    """The result with only the rules whose id starts with a ``select`` prefix (all
+    when none is given) and with none that starts with an ``ignore`` prefix, as
+    ruff's ``--select``/``--ignore``; the rule list and suppressed findings too."""
+    if not select and not ignore:
+        return result
+
+    def keep(rule: str) -> bool:
+        chosen = not select or any(rule.startswith(p) for p in select)
+        return chosen and not any(rule.startswith(p) for p in ignore)
+
+    suppressions = [s for s in result.suppressions if keep(s.finding.rule)]
+    return dataclasses.replace(
+        result,
+        findings=[f for f in result.findings if keep(f.rule)],
+        rules=[r for r in result.rules if keep(r.id)],
+        suppressions=suppressions,
+        suppressed=len(suppressions) if result.suppressions else result.suppressed,
     )

@@ -78,6 +78,15 @@ class Catalogue:
             return name
         return next((p for p, rules in self.rules.items() if name in rules), None)
 
+    def engine_rule(self, name: str) -> Rule | None:
+        """One of the rules the engine reports itself (``parse-error``, ``suppression-*``)."""
+        return next((rule for rule in ENGINE_RULES if rule.id == name), None)
+
+    def listed(self) -> list[Rule]:
+        """Every rule a check may report: the policies' and the engine's, sorted by id."""
+        rules = {rule.id: rule for rule in (*self.described, *ENGINE_RULES)}
+        return sorted(rules.values(), key=lambda rule: rule.id)
+
     def names(self) -> list[str]:
         """Every id a suppression, the configuration or a test case may name."""
         engine = [rule.id for rule in ENGINE_RULES]
@@ -111,6 +120,7 @@ class PackSources:
 
     policies: dict[str, str]  # shown path -> text
     rego: dict[str, str]
+    dirs: tuple[Path, ...] = ()  # the directories (or files) they were read from
 
     def key_parts(self) -> list[str]:
         return [
@@ -133,7 +143,7 @@ def read_pack(dirs: list[Path]) -> PackSources:
             errors.append(error)
     if errors:
         raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
-    return PackSources(sources, rego)
+    return PackSources(sources, rego, tuple(dirs))
 
 
 def load_policies(dirs: list[Path], cache: Cache | None = None) -> PolicySet:
@@ -204,6 +214,21 @@ class Pack:
         pack = cls(PackSources(policy_set.sources, policy_set.rego), config or Config(), False)
         pack.__dict__["policies"] = configure(policy_set, pack.config)
         return pack
+
+    def test_trees(self, root: Path) -> tuple[str, ...]:
+        """The ``tests/`` folders of the loaded policy directories that lie under
+        ``root``, as repo-relative prefixes (``policies/tests/``): a check leaves
+        the policy-test fixtures alone."""
+        trees: list[str] = []
+        top = root.resolve()
+        for directory in self.sources.dirs:
+            try:
+                rel = directory.resolve().relative_to(top).as_posix()
+            except (ValueError, OSError):
+                continue
+            if (directory / "tests").is_dir():
+                trees.append("tests/" if rel == "." else f"{rel}/tests/")
+        return tuple(trees)
 
     def key_parts(self) -> list[str]:
         """What a result computed with this pack depends on."""

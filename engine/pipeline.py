@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from engine.core.errors import ErrorGroup, ProofgateError
 from engine.core.finding import Finding
 from engine.core.model import COLLECTIONS
-from engine.core.result import CheckResult
+from engine.core.result import CheckResult, Suppressed
 from engine.core.rules import LEDGER, PARSE_ERROR
 from engine.core.text import read_utf8
 from engine.extract.base import Extraction, Problem, SourceFile
@@ -60,6 +60,10 @@ class Options:
     backend: str = "regopy"
     jobs: int | None = None
     use_cache: bool = False
+    # A file's text given instead of the one on disk (``check - --stdin-filename``):
+    # (its repo-relative path, the text). The file need not exist; it is the one
+    # file reported on, judged with the rest of the repo as context.
+    stdin: tuple[str, str] | None = None
 
 
 def run(pack: Pack, root: Path, options: Options | None = None) -> CheckResult:
@@ -80,8 +84,11 @@ def _run(pack: Pack, root: Path, options: Options, cache: Cache) -> CheckResult:
     # a miss, the usual case for a pre-commit run, needs it anyway).
     joined = pack.policies.joined_kinds() if options.targets else None
     targets = list(options.targets)
-    inputs = read_repo(root, targets, options.ledger, pack.config.selects, joined)
-    entry = _result_key(pack, options, inputs) if cache.enabled else ""
+    overrides = dict([options.stdin]) if options.stdin else {}
+    if overrides:
+        joined = pack.policies.joined_kinds()
+    inputs = read_repo(root, targets, options.ledger, _selects(pack, root), joined, overrides)
+    entry = _result_key(pack, root, options, inputs) if cache.enabled else ""
     if entry:
         found = cache.get("result", entry)
         if isinstance(found, CheckResult):
@@ -92,13 +99,26 @@ def _run(pack: Pack, root: Path, options: Options, cache: Cache) -> CheckResult:
     return result
 
 
-def _result_key(pack: Pack, options: Options, inputs: RepoInputs) -> str:
+def _selects(pack: Pack, root: Path) -> Callable[[str], bool]:
+    """Which repo files a check reads and reports: the configuration's
+    ``include``/``exclude``, less the test trees of the loaded policy directories
+    (their fixtures drift on purpose; ``proofgate test`` runs them)."""
+    trees = pack.test_trees(root)
+    selects = pack.config.selects
+    if not trees:
+        return selects
+    return lambda rel: not rel.startswith(trees) and selects(rel)
+
+
+def _result_key(pack: Pack, root: Path, options: Options, inputs: RepoInputs) -> str:
     """The key of a whole result: everything it depends on (:mod:`engine.cache`)."""
     from engine.cache import key
 
     parts = [
         "result",
         *pack.key_parts(),
+        repr(pack.test_trees(root)),
+        repr(options.stdin and options.stdin[0]),
         "\0".join(options.targets),
         options.ledger or "",
         options.today.isoformat(),
@@ -357,6 +377,10 @@ def _filter(
         file_kinds={rel: LEDGER if rel == inputs.ledger_path else kind_of(rel) for rel in checked},
         root=root,
         suppressed=len(scope.only_reported(outcome.suppressed)),
+        suppressions=[
+            Suppressed(f, outcome.reasons.get(f, ""))
+            for f in scope.only_reported(config.adjust(outcome.suppressed))
+        ],
     )
 
 

@@ -171,6 +171,8 @@ def test_real_subprocess() -> None:
         "findings": len(severities),
         "errors": severities.count("error"),
         "warnings": severities.count("warning"),
+        "info": severities.count("info"),
+        "suppressed": 0,
     }
     assert severities.count("error") >= 30  # gf-drifting crosses every boundary
 

@@ -114,7 +114,7 @@ def test_errors_are_exit_2_and_nothing_is_written(tmp_path: Path) -> None:
 
 def test_usage_errors(tmp_path: Path) -> None:
     code, _, err = run("--write", "--check", str(tmp_path))
-    assert code == 2 and "--write and --check exclude each other" in err
+    assert code == 2 and "--write, --check and --diff exclude each other" in err
     code, _, err = run(str(tmp_path / "missing.policy"))
     assert code == 2 and "missing.policy: no such file or directory" in err
     code, _, err = run(str(tmp_path))

@@ -46,8 +46,23 @@ def test_hooks_manifest() -> None:
     assert (tests["entry"], tests["language"], tests["pass_filenames"]) == (
         "proofgate test",
         "python",
-        False,
+        True,
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "fires"),
+    [
+        ("policies/foo.policy", True), ("my-policies/x.rego", True),
+        ("policies/tests/no-foo/mentions/README.md", True),
+        ("lint/tests/no-foo/case/.github/workflows/ci.yml", True),
+        ("tests/test_app.py", False), ("tests/conftest.py", False), ("src/tests/x.md", False),
+        ("README.md", False),
+    ],
+)  # fmt: skip
+def test_the_test_hook_fires_on_policies_and_their_cases_only(path: str, fires: bool) -> None:
+    pattern = re.compile(hooks()["proofgate-test"]["files"])
+    assert bool(pattern.search(path)) == fires
 
 
 @pytest.mark.parametrize(
@@ -166,8 +181,9 @@ def test_hooks_block_a_violating_commit_and_pass_a_clean_one(
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert _commits(project, env) == 2
 
-    # A policy pack of the repo's own: proofgate-test runs its cases, and the
-    # configured exclude keeps the case's deliberate violation out of check.
+    # A policy pack of the repo's own beside the shipped one: proofgate-test runs
+    # its cases, and check leaves the case's deliberate violation alone (a loaded
+    # policy directory's tests/ is not checked).
     case = project / "policies" / "tests" / "no-foo" / "mentions"
     case.mkdir(parents=True)
     (project / "policies" / "foo.policy").write_text(
@@ -176,9 +192,7 @@ def test_hooks_block_a_violating_commit_and_pass_a_clean_one(
         '    message "mentions foo"\n}\n'
     )
     (case / "README.md").write_text("<!-- expect: no-foo -->\nWe like foo.\n")
-    (project / ".proofgate.toml").write_text(
-        'policies = ["policies"]\nexclude = ["policies/tests/"]\n'
-    )
+    (project / ".proofgate.toml").write_text('policies = ["builtin", "policies"]\n')
     _git(project, env, "add", "-A")
     own = _commit(project, env, "own policies")
     assert own.returncode == 0, own.stdout + own.stderr
@@ -189,3 +203,17 @@ def test_hooks_block_a_violating_commit_and_pass_a_clean_one(
     failing = _commit(project, env, "break the case")
     assert failing.returncode != 0
     assert "FAIL no-foo/mentions" in failing.stdout + failing.stderr
+
+    # A test of the project's own code does not run the policy tests.
+    (case / "README.md").write_text("<!-- expect: no-foo -->\nWe like foo.\n")
+    (project / "tests").mkdir()
+    (project / "tests" / "test_app.py").write_text("def test_app() -> None:\n    pass\n")
+    _git(project, env, "add", "-A")
+    mended = _commit(project, env, "mend the case, test the app")
+    assert mended.returncode == 0, mended.stdout + mended.stderr
+    (project / "tests" / "test_app.py").write_text("def test_app() -> None:\n    assert 1\n")
+    _git(project, env, "add", "-A")
+    app = _commit(project, env, "app test only")
+    assert app.returncode == 0, app.stdout + app.stderr
+    output = app.stdout + app.stderr
+    assert re.search(r"proofgate test\.+\(no files to check\)Skipped", output), output

@@ -146,12 +146,19 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "id": STR,
                 "name": STR,
                 "runs_on": list_of(STR),  # labels, normalized from string/list/group form
+                "runs_on_labels": list_of(rec("RunsOnLabel")),  # the same, each where written
                 "runs_on_group": STR,
                 "if": STR,
                 "continue_on_error": BOOL,
                 "uses": STR,  # reusable workflow call
                 "steps": list_of(rec("Step")),
             },
+        ),
+        _record(
+            "RunsOnLabel",
+            "One label of a job's `runs-on`, at the value that gives it (a matrix-expanded "
+            "label: at the `${{ matrix.KEY }}` label).",
+            {"name": STR},
         ),
         _record(
             "Step",

@@ -28,3 +28,15 @@ def grammar_text() -> str:
 def shipped_policies() -> Path:
     """The directory of the shipped boundary pack."""
     return _shipped_dir("policies")
+
+
+BUILTIN = "builtin"  # the shipped pack's name wherever a policy directory goes
+
+
+def policy_location(name: str, base: Path | None = None) -> Path:
+    """A policy directory as named on the command line or in a configuration:
+    ``builtin`` is the shipped pack (a directory called so is ``./builtin``),
+    anything else a path, relative to ``base`` when given."""
+    if name == BUILTIN:
+        return shipped_policies()
+    return base / name if base is not None else Path(name)

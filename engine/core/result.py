@@ -24,10 +24,29 @@ class CheckResult:
     root: Path | None = None
     baseline: BaselineReport | None = None  # set by check --baseline
     suppressed: int = 0  # findings hidden by proofgate-ignore comments
+    suppressions: list[Suppressed] = field(default_factory=list)  # those findings, with reasons
 
     def count(self, severity: str) -> int:
         """How many findings have ``severity``."""
         return sum(f.severity == severity for f in self.findings)
+
+    def report_notes(self) -> list[str]:
+        """The notes every report carries: files skipped, and a missing ledger."""
+        notes = list(self.notes)
+        if not self.ledger_present:
+            notes.append(NO_LEDGER)
+        return notes
+
+
+NO_LEDGER = "no proof ledger found, so nothing counts as proved"
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A finding a ``proofgate-ignore`` comment hid, and the reason the comment gives."""
+
+    finding: Finding
+    reason: str
 
 
 @dataclass(frozen=True, order=True)

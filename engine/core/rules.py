@@ -83,6 +83,24 @@ SUPPRESSION_EXPIRED = Rule(
 SUPPRESSION_RULES = (SUPPRESSION_EXPIRED, SUPPRESSION_INVALID, SUPPRESSION_UNUSED)
 ENGINE_RULES = (PARSE_ERROR, *SUPPRESSION_RULES)
 
+# What ``proofgate explain`` says about each engine rule, beyond its rationale and fix.
+ENGINE_RULE_DETAILS = {
+    PARSE_ERROR.id: "Reported at the place a repo file stops parsing: malformed YAML, "
+    "TOML or JSON, a file that is not UTF-8 (or UTF-16 with a BOM), a workflow part of "
+    "the wrong shape, a duplicate key. The rest of the repo is still checked.",
+    SUPPRESSION_INVALID.id: "Reported at a proofgate-ignore comment that names no rule, "
+    "names an unknown rule or policy id, gives no reason after a colon or a bad "
+    "until= date, and at a comment that looks like one but is not (PROOFGATE-IGNORE, "
+    "proofgate-ingore, proofgate_ignore): it suppresses nothing. Suppressions are "
+    "written 'proofgate-ignore RULE[, RULE] [until=YYYY-MM-DD]: reason', in lower case.",
+    SUPPRESSION_UNUSED.id: "Reported at a proofgate-ignore comment for each rule it names "
+    "that has no finding on the lines it applies to (the next block in Markdown, the "
+    "next line or its own line elsewhere).",
+    SUPPRESSION_EXPIRED.id: "Reported at the until= date of a proofgate-ignore comment "
+    "once that day has passed (proof ages are measured from --now, else "
+    "SOURCE_DATE_EPOCH, else today); the findings it hid are reported again.",
+}
+
 
 def with_finding_rules(rules: list[Rule], findings: list[Finding]) -> list[Rule]:
     """``rules`` plus a rule for each finding whose id is not among them (hand-written

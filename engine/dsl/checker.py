@@ -40,6 +40,11 @@ _ESCAPED_STRINGS = "regopy sees quotes, backslashes and control characters JSON-
 _FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
+# The type of an expression that already has an error (an unknown name, field or
+# function): accepted everywhere, so that one mistake is one error, not a cascade.
+_POISON = Type("any", record="(error)")
+
+
 def _suggest(name: str, options: list[str]) -> str:
     close = did_you_mean(name, options)
     return f"did you mean '{close}'?" if close else ""
@@ -158,7 +163,7 @@ class _Checker:
                 clause.span,
                 hint=f"use one of: {', '.join(scope)}",
             )
-        elif not self.positioned(scope[at]):
+        elif scope[at] != _POISON and not self.positioned(scope[at]):
             self.error(
                 f"findings need a position, and '{at}' ({scope[at]}) has none",
                 clause.span,
@@ -169,7 +174,8 @@ class _Checker:
         self.braces(clause.message.text, "message", clause.message.span)
         self.braces(clause.fix or "", "fix hint", clause.message.span)
         for text in dict.fromkeys([*placeholders(clause.message.text), *placeholders(fix)]):
-            expr = self.placeholder(text.strip(), bound, clause.message.span)
+            where = self.placeholder_span(text, clause.message.span)
+            expr = self.placeholder(text.strip(), bound, where)
             if expr is not None:
                 found.append((text, expr))
         if len(self.errors) > errors_before:
@@ -224,6 +230,22 @@ class _Checker:
                 hint="close the placeholder ({var.field}), or write {{ or }} for a literal brace",
             )
 
+    def placeholder_span(self, text: str, span: ast.Span, lines_after: int = 8) -> ast.Span:
+        """Where ``{text}`` is written, at or after ``span`` (the clause's message; a
+        fix hint follows it): errors point at the placeholder, not at ``message``."""
+        source = self.sources.get(span.path)
+        if not source or span.line < 1:
+            return span
+        lines = source.splitlines()
+        wanted = "{" + text + "}"
+        for number in range(span.line, min(span.line + lines_after, len(lines)) + 1):
+            line = lines[number - 1]
+            start = line.find(wanted, span.column - 1 if number == span.line else 0)
+            if start >= 0:
+                column = start + 2  # the first character inside the brace
+                return ast.Span(span.path, number, column, number, column + len(text))
+        return span
+
     def placeholder(self, text: str, scope: dict[str, Type], span: ast.Span) -> ast.Expr | None:
         if not _FIELD_PATH.match(text):
             self.error(
@@ -242,6 +264,8 @@ class _Checker:
     # --- types --------------------------------------------------------------
 
     def element_type(self, t: Type, expr: ast.Expr) -> Type:
+        if t == _POISON:
+            return _POISON
         if t.kind in ("list", "map") and t.of is not None:
             return t.of
         if t.kind == "any":
@@ -284,11 +308,11 @@ class _Checker:
             return ANY
         options = [*scope, *GLOBALS, *COLLECTIONS]
         self.error(f"unknown name '{expr.name}'", expr.span, hint=_suggest(expr.name, options))
-        return ANY
+        return _POISON
 
     def field_type(self, base: Type, name: str, expr: ast.Expr) -> Type:
         if base.kind == "any":
-            return ANY
+            return base if base == _POISON else ANY
         if base.kind == "map" and base.of is not None:
             return base.of
         if base.kind == "record" and base.record is not None:
@@ -300,10 +324,10 @@ class _Checker:
                 _span(expr),
                 hint=_suggest(name, list(fields)) or f"fields: {', '.join(fields)}",
             )
-            return ANY
+            return _POISON
         hint = "use some/every to look inside a list" if base.kind == "list" else ""
         self.error(f"a {base} has no fields (reading '.{name}')", _span(expr), hint=hint)
-        return ANY
+        return _POISON
 
     def index_type(self, expr: ast.Index, scope: dict[str, Type]) -> Type:
         base = self.type_of(expr.base, scope)
@@ -312,7 +336,7 @@ class _Checker:
             return self.field_type(base, str(expr.key.value), expr)
         expected = {"list": NUM, "map": STR}.get(base.kind)
         if base.kind == "any":
-            return ANY
+            return base if base == _POISON else ANY
         if expected is None:
             self.error(f"cannot index a {base}", expr.span)
             return ANY
@@ -327,7 +351,7 @@ class _Checker:
                 expr.span,
                 hint=_suggest(expr.func, list(FUNCTIONS)) or f"functions: {', '.join(FUNCTIONS)}",
             )
-            return ANY
+            return _POISON
         if len(expr.args) != 1:
             self.error(f"count takes one argument, not {len(expr.args)}", expr.span)
             return NUM
@@ -428,14 +452,14 @@ class _Checker:
             return
         target = self.fact_target(expr.subject, scope)
         compiled = self.compile(regex)
-        if target is None or compiled is None:
+        if compiled is None:
             return
-        record, path = target
-        if id(expr) not in self.atoms:
+        if target is not None and id(expr) not in self.atoms:
+            record, path = target
             bind = bool(compiled.groups or expr.bind)
             key = f"r{len(self.atoms)}"
             self.atoms[id(expr)] = Atom(key, record, path, compiled, bind, origin=regex.span)
-        if binds:
+        if binds:  # also after an error in the subject: its captures are not unknown names
             for name in (*compiled.groups, *([expr.bind] if expr.bind else [])):
                 self.declare(name, STR, scope, expr.span)
 
@@ -447,6 +471,8 @@ class _Checker:
         node = subject
         while True:
             node_type = self.type_of(node, scope)
+            if node_type == _POISON:
+                return None  # its error is reported already
             if node_type.kind == "record" and node_type.record is not None and path:
                 return node_type.record, tuple(reversed(path))
             if isinstance(node, ast.Field):

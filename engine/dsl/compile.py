@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from engine.core.model import COLLECTIONS, GLOBALS, RECORD_TYPES, STR
 from engine.dsl import ast
-from engine.dsl.program import FACTS, CheckedClause, Program, conjuncts, walk
+from engine.dsl.program import FACTS, RAW, CheckedClause, Program, conjuncts, walk
 
 ROOT_PACKAGE = "proofgate"
 
@@ -176,6 +176,10 @@ class _PolicyCompiler:
         out = [f"some {match} in {facts}"]
         for name in atom.regex.groups:
             out.append(f"{self.var(name)} := {self.key(match + '.groups', name)}")
+            if "i" in atom.regex.flags and not self.depth:
+                raw = self.fresh("raw")
+                out.append(f"{raw} := {self.key(match + '.raw', name)}")
+                self.raw[name] = raw
         if expr.bind:
             out.append(f"{self.var(expr.bind)} := {match}.text")
         bound.update(names)
@@ -183,6 +187,13 @@ class _PolicyCompiler:
 
     def helper(self, expr: ast.Or | ast.Not | ast.Quantified | ast.Expr, bound: set[str]) -> str:
         """A helper function for a condition whose variables must stay local."""
+        self.depth += 1
+        try:
+            return self._helper(expr, bound)
+        finally:
+            self.depth -= 1
+
+    def _helper(self, expr: ast.Or | ast.Not | ast.Quantified | ast.Expr, bound: set[str]) -> str:
         free = sorted(_free_vars(expr) & bound)
         name = self.fresh("cond")
         params = args = ", ".join(self.var(v) for v in free)
@@ -256,6 +267,8 @@ class _PolicyCompiler:
         clause = checked.clause
         self.scope: set[str] = set()
         self.matched: dict[int, str] = {}
+        self.raw: dict[str, str] = {}  # capture -> the variable of its text as written
+        self.depth = 0  # helper functions being written
         self.anchor = checked.anchor
         self.clause_key = checked.key
         index = "pg_i"
@@ -276,6 +289,12 @@ class _PolicyCompiler:
         values = ", ".join(
             f"{json.dumps(text)}: {self.value(expr)}" for text, expr in checked.rego_placeholders()
         )
+        written = [
+            f"{json.dumps(text + RAW)}: {self.raw[expr.name]}"
+            for text, expr in checked.rego_placeholders()
+            if isinstance(expr, ast.Var) and expr.name in self.raw
+        ]
+        values = ", ".join([values, *written]) if values and written else values
         hit = [f'"i": {index}', f'"v": {{{values}}}']
         if checked.anchor is not None and id(checked.anchor) in self.matched:
             match = self.matched[id(checked.anchor)]

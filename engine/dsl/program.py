@@ -17,6 +17,7 @@ from engine.dsl import ast
 from engine.dsl.regex import CompiledRegex
 
 FACTS = "_m"  # the record field where Rego finds the regex matches Python computed
+RAW = "#raw"  # a hit value's key suffix: a capture as written (engine.dsl.regex)
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 

@@ -94,23 +94,20 @@ class CompiledRegex:
         """Every non-overlapping match as ``{start, end, text, groups}``.
 
         With the ``i`` flag, group values are lower-cased so that they can key
-        ledger look-ups (``ledger.forges[forge]``); ``text`` keeps the case
-        as written.
+        ledger look-ups (``ledger.forges[forge]``), and ``raw`` holds them as
+        written, for messages; ``text`` keeps the case as written.
         """
         fold = "i" in self.flags
         found = self._bounded(lambda: list(self.program.finditer(text, timeout=_timeout())))
-        return [
-            {
-                "start": m.start(),
-                "end": m.end(),
-                "text": m.group(0),
-                "groups": {
-                    name: (m.group(name) or "").lower() if fold else (m.group(name) or "")
-                    for name in self.groups
-                },
-            }
-            for m in found
-        ]
+        out: list[dict[str, Any]] = []
+        for m in found:
+            groups = {name: m.group(name) or "" for name in self.groups}
+            match = {"start": m.start(), "end": m.end(), "text": m.group(0), "groups": groups}
+            if fold and groups:
+                match["groups"] = {name: value.lower() for name, value in groups.items()}
+                match["raw"] = groups
+            out.append(match)
+        return out
 
 
 @functools.cache

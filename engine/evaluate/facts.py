@@ -86,6 +86,8 @@ def _fact(atom: Atom, match: dict[str, Any]) -> dict[str, Any]:
     fact: dict[str, Any] = {"start": match["start"], "end": match["end"]}
     if atom.regex.groups:
         fact["groups"] = match["groups"]
+        if "raw" in match:  # the captures as written, for messages (lower-cased in groups)
+            fact["raw"] = match["raw"]
     if atom.bind:
         fact["text"] = match["text"]
     return fact

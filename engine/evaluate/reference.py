@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.core.model import COLLECTIONS
 from engine.dsl import ast
-from engine.dsl.program import CheckedClause, Program, conjuncts
+from engine.dsl.program import RAW, CheckedClause, Program, conjuncts
 from engine.evaluate.facts import atom_matches
 
 UNDEF: Any = object()
@@ -127,6 +127,8 @@ class Evaluator:
             bound = dict(env)
             for name in atom.regex.groups:
                 bound[name] = match["groups"][name]
+                if "raw" in match:
+                    bound[_raw_slot(name)] = match["raw"][name]
             if expr.bind:
                 bound[expr.bind] = match["text"]
             bound[_match_slot(expr)] = match
@@ -226,6 +228,8 @@ class Evaluator:
         hit: dict[str, Any] = {"i": index, "v": {}}
         for text, expr in checked.rego_placeholders():
             hit["v"][text] = self.value(expr, env)
+            if isinstance(expr, ast.Var) and _raw_slot(expr.name) in env:
+                hit["v"][text + RAW] = env[_raw_slot(expr.name)]
         if checked.anchor is not None and _match_slot(checked.anchor) in env:
             match = env[_match_slot(checked.anchor)]
             hit["o"] = [match["start"], match["end"]]
@@ -233,6 +237,10 @@ class Evaluator:
             at = env[checked.at]
             hit["at"] = [at.get(k) for k in ("path", "line", "column", "end_line", "end_column")]
         return hit
+
+
+def _raw_slot(name: str) -> str:
+    return f" raw {name}"  # a capture as written (see engine.dsl.regex)
 
 
 def _match_slot(expr: ast.Matches) -> str:

@@ -14,7 +14,7 @@ from engine.core.globs import selected
 from engine.core.model import COLLECTIONS, GLOBALS, rec
 from engine.dsl import ast
 from engine.dsl.compile import RegoModule, aggregate_module
-from engine.dsl.program import CheckedClause, Program, placeholders, walk
+from engine.dsl.program import RAW, CheckedClause, Program, placeholders, walk
 from engine.evaluate.backends import Backend, RegopyBackend, make_backend
 from engine.evaluate.facts import to_rego
 from engine.evaluate.memo import memo
@@ -337,9 +337,13 @@ def _joined(checked: CheckedClause) -> frozenset[str]:
 
 
 def render_message(template: str, values: dict[str, Any]) -> str:
+    """The message with its placeholders filled; a capture of a case-insensitive
+    regex is shown as written (its ``RAW`` value), not lower-cased as it is for
+    ledger look-ups."""
     out = template.replace("{{", "\0").replace("}}", "\1")
     for text in placeholders(template):
-        out = out.replace("{" + text + "}", _display(values.get(text)))
+        value = values[text + RAW] if text + RAW in values else values.get(text)
+        out = out.replace("{" + text + "}", _display(value))
     return out.replace("\0", "{").replace("\1", "}")
 
 

@@ -40,6 +40,11 @@ _MARKDOWN_OWN_LINE = re.compile(r"^\s*<!--\s*proofgate-ignore\b.*-->\s*$")
 _HASH_COMMENT = re.compile(r"(?:^|(?<=\s))#\s*proofgate-ignore\b(.*)$")
 _HASH_OWN_LINE = re.compile(r"^\s*#\s*proofgate-ignore\b")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# A comment that means to be a suppression but is spelt otherwise (PROOFGATE-IGNORE,
+# proofgate_ignore, proofgate-ingore): reported, since it suppresses nothing.
+_ANY_CASE = re.compile("proofgate", re.I)
+_NEAR_MARKDOWN = re.compile(r"<!--\s*(proofgate[-_ ]?[a-z]+)", re.I)
+_NEAR_HASH = re.compile(r"(?:^|(?<=\s))#\s*(proofgate[-_ ]?[a-z]+)", re.I)
 _TOKEN = re.compile(r"[^\s,]+")
 
 
@@ -72,12 +77,31 @@ class Comments:
     def scan(self, rel: str, kind: str, text: str, html: Iterable[dict[str, Any]]) -> None:
         """Collect the suppressions of one file from its text (and, for Markdown,
         the ``html`` records the extractor found in it)."""
-        if _MARKER not in text:
+        if not _ANY_CASE.search(text):
             return
         if kind in MARKDOWN_KINDS:
             self.found += markdown_suppressions(rel, text, html)
         elif kind in HASH_KINDS:
             self.found += hash_suppressions(rel, text)
+
+
+def misspelt(word: str) -> bool:
+    """Whether ``word`` (``proofgate`` and what follows it) means ``proofgate-ignore``
+    but is not spelt so: another case or separator, or a typo of ``ignore``."""
+    import difflib
+
+    if word == _MARKER:
+        return False
+    rest = word[len("proofgate") :].lstrip("-_ ").lower()
+    return difflib.SequenceMatcher(None, rest, "ignore").ratio() >= 0.75
+
+
+def _near_miss(rel: str, line: int, column: int, word: str) -> Suppression:
+    problem = (
+        f"is spelt '{word}', which proofgate does not read, so it suppresses nothing: "
+        f"write '{_MARKER}' (lower case)"
+    )
+    return Suppression(rel, line, column, 0, 0, (), "", problem=problem)
 
 
 def _lines(text: str) -> list[str]:
@@ -94,6 +118,9 @@ def hash_suppressions(rel: str, text: str) -> list[Suppression]:
     for index, line in enumerate(lines):
         match = _HASH_COMMENT.search(line)
         if match is None:
+            near = _NEAR_HASH.search(line)
+            if near is not None and misspelt(near.group(1)):
+                found.append(_near_miss(rel, index + 1, near.start(1) + 1, near.group(1)))
             continue
         if _HASH_OWN_LINE.match(line):
             first = last = _next_line(lines, index + 1, _HASH_OWN_LINE)
@@ -127,6 +154,10 @@ def markdown_suppressions(rel: str, text: str, html: Iterable[dict[str, Any]]) -
             continue
         source = "\n".join(lines[line - 1 : end_line])
         stop = len(source) - len(lines[end_line - 1]) + end_column - 1
+        for near in _NEAR_MARKDOWN.finditer(source, column - 1, stop):
+            if misspelt(near.group(1)):
+                at = _position(line, source, near.start(1))
+                found.append(_near_miss(rel, *at, near.group(1)))
         for match in _MARKDOWN_COMMENT.finditer(source, column - 1, stop):
             start_at = _position(line, source, match.start())
             end_at = _position(line, source, match.end())

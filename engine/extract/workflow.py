@@ -8,7 +8,10 @@ Normalization, as GitHub reads the files:
   in the order written. ``branches``/``tags`` come from ``on.push`` (a string
   or a list).
 - ``runs-on`` may be a label, a list of labels, or ``{group: g, labels: ...}``;
-  ``runs_on`` is the label list and ``runs_on_group`` the group ("" if none).
+  ``runs_on`` is the label list and ``runs_on_group`` the group ("" if none);
+  ``runs_on_labels`` holds the same labels as records placed at the value that
+  gives each (the ``runs-on`` scalar, or the list item), so a finding about a
+  label can stand on the line that names it.
   Expressions stay as written, except that a label holding exactly one
   ``${{ matrix.KEY }}`` (or ``matrix.KEY.SUB``) reference is expanded, best
   effort, to the literal values the job's ``strategy.matrix`` gives that key:
@@ -187,7 +190,8 @@ def _jobs(file: _File, jobs: Node | None) -> list[Record]:
 
 def _job(file: _File, job_id: str, job: Node) -> Record:
     what = f"jobs.{job_id}"
-    labels, group = _runs_on(file, job, what)
+    placed, group = _runs_on(file, job, what)
+    labels = [name for name, _ in placed]
     record: Record = {
         **position(file.source.path, job.key_line, job.key_column),
         "workflow": file.source.path,
@@ -195,6 +199,15 @@ def _job(file: _File, job_id: str, job: Node) -> Record:
         "id": job_id,
         "name": _text(file, job, "name", f"{what}.name"),
         "runs_on": labels,
+        "runs_on_labels": [
+            {
+                **position(
+                    file.source.path, node.line, node.column, node.end_line, node.end_column
+                ),
+                "name": name,
+            }
+            for name, node in placed
+        ],
         "runs_on_group": group,
         "if": _text(file, job, "if", f"{what}.if"),
         "continue_on_error": _flag(file, job, "continue-on-error", what),
@@ -208,8 +221,9 @@ def _job(file: _File, job_id: str, job: Node) -> Record:
     return record
 
 
-def _runs_on(file: _File, job: Node, what: str) -> tuple[list[str], str]:
-    """The labels and group of ``runs-on``, matrix references expanded."""
+def _runs_on(file: _File, job: Node, what: str) -> tuple[list[tuple[str, Node]], str]:
+    """The labels of ``runs-on`` (matrix references expanded), each with the node
+    that gives it, and its group."""
     node = job.get("runs-on")
     if node is None:
         return [], ""
@@ -217,15 +231,29 @@ def _runs_on(file: _File, job: Node, what: str) -> tuple[list[str], str]:
     group = ""
     if isinstance(node.value, dict):
         group = _text(file, node, "group", f"{what}.group")
-        labels = _strings(file, node.get("labels"), f"{what}.labels")
+        labels = _placed_strings(file, node.get("labels"), f"{what}.labels")
     elif isinstance(node.value, str | list):
-        labels = _strings(file, node, what)
+        labels = _placed_strings(file, node, what)
     else:
         file.wrong_shape(node, what, "a label, a list of labels or a {group, labels} mapping")
         return [], ""
     matrix = _matrix(job)
-    expanded = [value for label in labels for value in _expand(label, matrix)]
-    return _unique(expanded), group
+    expanded = [(value, at) for label, at in labels for value in _expand(label, matrix)]
+    unique: dict[str, Node] = {}
+    for value, at in expanded:
+        unique.setdefault(value, at)
+    return list(unique.items()), group
+
+
+def _placed_strings(file: _File, node: Node | None, what: str) -> list[tuple[str, Node]]:
+    """:func:`_strings`, each string with the node that holds it."""
+    strings = _strings(file, node, what)
+    if node is None or not strings:
+        return []
+    if isinstance(node.value, str):
+        return [(strings[0], node)]
+    items = [item for item in node.value if isinstance(item.value, str)]
+    return list(zip(strings, items, strict=True))
 
 
 def _matrix(job: Node) -> Node | None:

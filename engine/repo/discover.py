@@ -38,25 +38,68 @@ class FileSet:
     listing: tuple[list[str], list[str]] | None = field(default=None, repr=False)
 
 
-def find_root(explicit: str | None) -> Path:
-    """``--root``, else the enclosing git work tree, else the current directory."""
+ROOT_MARKERS = (".proofgate.toml", "proofs.yaml")
+
+
+def find_root(explicit: str | None, paths: tuple[str, ...] | list[str] = ()) -> Path:
+    """The repo root: ``--root``, else found from where the check looks, as git and
+    ruff do. The start is the first of ``paths`` (its directory for a file; ``-``,
+    standard input, does not count), else the current directory; the root is
+    the git work tree enclosing the start; outside one, the start's nearest
+    ancestor (itself included) holding ``.proofgate.toml`` or ``proofs.yaml``
+    (searched no higher than the current directory when that holds the
+    start), else the current directory when it holds the start (as before
+    PATHS were looked at), else the start's directory."""
     if explicit:
         root = Path(explicit)
         if not root.is_dir():
             raise ProofgateError(f"--root {explicit}: not a directory")
         return root.resolve()
+    cwd = Path.cwd().resolve()
+    start = _start(paths)
+    top = _git_top(start or cwd)
+    if top is not None:
+        return top
+    if start is None:
+        return cwd
+    inside = start == cwd or cwd in start.parents
+    for folder in (start, *start.parents):
+        if any((folder / marker).is_file() for marker in ROOT_MARKERS):
+            return folder
+        if inside and folder == cwd:
+            break  # within the current directory, no higher than it
+    return cwd if inside else start
+
+
+def _start(paths: tuple[str, ...] | list[str]) -> Path | None:
+    """The directory the first existing PATH names or lies in (None without one)."""
+    for given in paths:
+        if given == "-":
+            continue
+        path = Path(given)
+        if not path.exists():
+            path = path.parent
+            if not path.is_dir():
+                continue
+        path = path.resolve()
+        return path if path.is_dir() else path.parent
+    return None
+
+
+def _git_top(start: Path) -> Path | None:
+    """The git work tree enclosing ``start`` (None outside one, or without git)."""
     try:
         out = subprocess.run(
-            [*_GIT, "rev-parse", "--show-toplevel"],
+            [*_GIT, "-C", str(start), "rev-parse", "--show-toplevel"],
             capture_output=True,
             text=True,
             check=False,
             timeout=30,
         )
     except (OSError, subprocess.TimeoutExpired):
-        return Path.cwd().resolve()
+        return None
     top = out.stdout.strip()
-    return Path(top).resolve() if out.returncode == 0 and top else Path.cwd().resolve()
+    return Path(top).resolve() if out.returncode == 0 and top else None
 
 
 def _git_files(root: Path, notes: list[str]) -> list[str] | None:

@@ -48,6 +48,7 @@ def read_repo(
     ledger: str | None,
     selects: Callable[[str], bool],
     joined: frozenset[str] | None = None,
+    given_texts: dict[str, str] | None = None,
 ) -> RepoInputs:
     """Discover the repo and read every file of a kind some extractor reads (the
     pack reads a subset of them; Markdown is also read for embedded matrices);
@@ -57,7 +58,8 @@ def read_repo(
     from engine.repo.discover import read_text
 
     ledger_file, ledger_path = ledger_location(root, ledger)
-    scope = scope_of(root, targets, ledger_path, selects)
+    given = given_texts or {}
+    scope = scope_of(root, targets, ledger_path, selects, given)
     inputs = RepoInputs(scope, ledger_file, ledger_path, {}, notes=list(scope.notes))
     for rel in scope.files:
         if rel != ledger_path:
@@ -66,6 +68,9 @@ def read_repo(
                 continue
             if joined is not None and kind not in joined and not scope.reports(rel):
                 continue
+        if rel in given:
+            inputs.texts[rel] = given[rel]
+            continue
         read = read_text(root, rel)
         if read.text is not None:
             inputs.texts[rel] = read.text

@@ -51,14 +51,24 @@ class Scope:
 
 
 def scope_of(
-    root: Path, targets: list[str], ledger: str | None, selects: Callable[[str], bool]
+    root: Path,
+    targets: list[str],
+    ledger: str | None,
+    selects: Callable[[str], bool],
+    given_texts: Iterable[str] = (),
 ) -> Scope:
     """The whole repo, and the files under ``targets`` to report on (with every
-    Markdown file when the ledger is among them)."""
+    Markdown file when the ledger is among them). Files whose text is given
+    (``given_texts``: standard input) exist whether or not they are on disk, and
+    are the ones reported on."""
     from engine.extract import kind_of
     from engine.repo.discover import discover
 
     whole = discover(root, [])
+    stdin = set(given_texts)
+    if stdin:
+        files = sorted(set(whole.paths) | stdin)
+        return Scope(files, selects, frozenset(stdin), whole.notes)
     if not targets:
         return Scope(whole.paths, selects, None, whole.notes)
     given = discover(root, targets, whole)

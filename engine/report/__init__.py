@@ -17,8 +17,12 @@ FORMATS = {
 }
 
 
-def render(name: str, result: CheckResult, color: bool = False) -> str:
-    """The report of a check in the named format."""
+def render(
+    name: str, result: CheckResult, color: bool = False, fail_on: str = "error", quiet: bool = False
+) -> str:
+    """The report of a check in the named format; ``fail_on`` is the lowest severity
+    that fails the check (JUnit marks only those findings as failures); ``quiet``
+    leaves the text report's notes and summary out."""
     module = importlib.import_module(FORMATS[name])
-    text: str = module.render(result, color=color)
+    text: str = module.render(result, color=color, fail_on=fail_on, quiet=quiet)
     return text

@@ -42,11 +42,11 @@ def annotation(finding: Finding) -> str:
     return f"::{COMMANDS.get(finding.severity, 'warning')} {fields}::{escape_data(message)}"
 
 
-def render(result: CheckResult, color: bool = False) -> str:
+def render(
+    result: CheckResult, color: bool = False, fail_on: str = "error", quiet: bool = False
+) -> str:
     lines = [annotation(finding) for finding in result.findings]
-    notes = list(result.notes)
-    if not result.ledger_present:
-        notes.append("no proof ledger found, so nothing counts as proved")
+    notes = result.report_notes()
     lines += [f"note: {escape_data(note)}" for note in notes]
     errors, warnings = result.count("error"), result.count("warning")
     lines.append(

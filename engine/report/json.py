@@ -1,4 +1,9 @@
-"""The JSON report: a stable contract other tools and the tests rely on."""
+"""The JSON report: a stable contract other tools and the tests rely on.
+
+``notes`` are what the text report says besides findings (files skipped, no
+ledger); ``summary.suppressed`` counts the findings ``proofgate-ignore``
+comments hid.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +26,15 @@ def document(result: CheckResult) -> dict[str, Any]:
             "findings": len(findings),
             "errors": result.count("error"),
             "warnings": result.count("warning"),
+            "info": result.count("info"),
+            "suppressed": result.suppressed,
         },
+        "notes": result.report_notes(),
         **baseline,
     }
 
 
-def render(result: CheckResult, color: bool = False) -> str:
+def render(
+    result: CheckResult, color: bool = False, fail_on: str = "error", quiet: bool = False
+) -> str:
     return pretty(document(result))

@@ -1,7 +1,8 @@
 """JUnit XML: a test suite per policy, a test case per file the policy reads.
 
-A test case fails when the policy has findings in its file; the failure
-lists them (``line:column severity rule: message`` and the fix). A policy
+A test case fails when the policy has findings in its file at or above the
+fail level (``--fail-on``, default error: a check that exits 0 has no failing
+case); the failure lists them (``line:column severity rule: message`` and the fix). A policy
 reads the files of the input kinds its clauses range over, within its path
 globs; a file with a finding is always one of its cases. CI systems that show
 JUnit reports (GitLab, Jenkins, Buildkite) then show each policy and file.
@@ -29,13 +30,15 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def render(result: CheckResult, color: bool = False) -> str:
+def render(
+    result: CheckResult, color: bool = False, fail_on: str = "error", quiet: bool = False
+) -> str:
     suites = ET.Element("testsuites", name="proofgate")
     by_policy: dict[str, list[Rule]] = defaultdict(list)
     for rule in with_finding_rules(result.rules, result.findings):
         by_policy[rule.policy].append(rule)
     for policy in sorted(by_policy):
-        suites.append(_suite(policy, by_policy[policy], result))
+        suites.append(_suite(policy, by_policy[policy], result, _rank(fail_on)))
     children = suites.findall("testsuite")
     tests = sum(int(suite.get("tests", "0")) for suite in children)
     _totals(suites, tests, sum(int(suite.get("failures", "0")) for suite in children))
@@ -43,7 +46,7 @@ def render(result: CheckResult, color: bool = False) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
 
 
-def _suite(policy: str, rules: list[Rule], result: CheckResult) -> ET.Element:
+def _suite(policy: str, rules: list[Rule], result: CheckResult, fail_rank: int) -> ET.Element:
     ids = {rule.id for rule in rules}
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:
@@ -63,8 +66,12 @@ def _suite(policy: str, rules: list[Rule], result: CheckResult) -> ET.Element:
             name=_xml_text(path),
             file=_xml_text(path),
         )
-        if by_file[path]:
-            case.append(_failure(by_file[path]))
+        failing = [f for f in by_file[path] if _rank(f.severity) <= fail_rank]
+        passing = [f for f in by_file[path] if _rank(f.severity) > fail_rank]
+        if failing:
+            case.append(_failure(failing))
+        if passing:
+            ET.SubElement(case, "system-out").text = _xml_text("\n".join(_lines(passing)))
     cases = suite.findall("testcase")
     _totals(suite, len(cases), sum(case.find("failure") is not None for case in cases))
     return suite
@@ -77,13 +84,17 @@ def _failure(findings: list[Finding]) -> ET.Element:
         message=f"{len(findings)} finding(s): {_xml_text(findings[0].message)}",
         type=worst,
     )
+    failure.text = _xml_text("\n".join(_lines(findings)))
+    return failure
+
+
+def _lines(findings: list[Finding]) -> list[str]:
     lines = []
     for f in findings:
         lines.append(f"{f.path}:{f.line}:{f.column}: {f.severity}: {f.rule}: {f.message}")
         if f.fix:
             lines.append(f"    fix: {f.fix}")
-    failure.text = _xml_text("\n".join(lines))
-    return failure
+    return lines
 
 
 def _rank(severity: str) -> int:

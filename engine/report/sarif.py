@@ -3,7 +3,11 @@
 One run: the driver lists every rule of the loaded policy set (rationale,
 fix hint, default level), each result points at its file relative to the
 repo root (``%SRCROOT%``) with 1-based line and code-point columns, and
-carries a partial fingerprint that stays put when code moves.
+carries a partial fingerprint that stays put when code moves. Findings a
+``proofgate-ignore`` comment hid are results too, with an ``inSource``
+suppression whose justification is the comment's reason (code scanning shows
+them as dismissed); the notes (files skipped, no ledger) are the invocation's
+``toolExecutionNotifications``.
 
 Plain dicts, not a model library: sarif-om has had no release since 2019
 and needs jschema-to-python and jsonpickle to serialize; sarif-pydantic has
@@ -37,7 +41,8 @@ FINGERPRINT = "proofgate/v1"  # partialFingerprints key: the baseline fingerprin
 
 def document(result: CheckResult) -> dict[str, Any]:
     """The SARIF log of a check."""
-    rules = with_finding_rules(result.rules, result.findings)
+    hidden = [item.finding for item in result.suppressions]
+    rules = with_finding_rules(result.rules, [*result.findings, *hidden])
     index = {rule.id: n for n, rule in enumerate(rules)}
     seen: Counter[str] = Counter()
     results = []
@@ -46,12 +51,28 @@ def document(result: CheckResult) -> dict[str, Any]:
     ):
         seen[print_] += 1  # the n-th finding with one fingerprint: unique within the run
         results.append(_result(finding, index[finding.rule], f"{print_}:{seen[print_]}"))
+    for item, print_ in zip(result.suppressions, fingerprints(result.root, hidden), strict=True):
+        seen[print_] += 1
+        found = _result(item.finding, index[item.finding.rule], f"{print_}:{seen[print_]}")
+        suppression = {"kind": "inSource", "status": "accepted"}
+        if item.reason:
+            suppression["justification"] = item.reason
+        results.append({**found, "suppressions": [suppression]})
     driver = {"name": "proofgate", **_about(), "rules": [_descriptor(rule) for rule in rules]}
-    run = {"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results}
+    notifications = [{"level": "note", "message": {"text": note}} for note in result.report_notes()]
+    invocation = {"executionSuccessful": True, "toolExecutionNotifications": notifications}
+    run = {
+        "tool": {"driver": driver},
+        "invocations": [invocation],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render(result: CheckResult, color: bool = False) -> str:
+def render(
+    result: CheckResult, color: bool = False, fail_on: str = "error", quiet: bool = False
+) -> str:
     return pretty(document(result))
 
 

@@ -130,3 +130,31 @@ def test_captures_bind_in_order_and_reach_the_message() -> None:
     assert set(clause.var_types) == {"s", "forge", "phrase"}
     assert [text for text, _ in clause.placeholders] == ["forge", "phrase", "s.text"]
     assert clause.anchor is not None
+
+
+def test_one_unknown_collection_is_one_error() -> None:
+    """No cascade: the clause's other uses of the variable are not errors too (issue 13)."""
+    text = (
+        'policy p {\n  severity error\n  rationale "r"\n  fix "f"\n  deny x\n'
+        "    for s in sentencs\n"
+        '    where s.text matches /(?<w>foo)/ and s.block == "x" and s.heading contains "y"\n'
+        '    message "{s.nope} {w} {s.text}"\n}\n'
+    )
+    with pytest.raises(ProofgateError) as raised:
+        check_program([parse(text, "p.policy")], {"p.policy": text})
+    assert not isinstance(raised.value, ErrorGroup)
+    assert "unknown name 'sentencs'" in str(raised.value.message)
+
+
+def test_a_bad_placeholder_is_located_at_the_placeholder() -> None:
+    text = (
+        'policy p {\n  severity error\n  rationale "r"\n  fix "f"\n  deny x\n'
+        "    for s in sentences\n"
+        "    where s.text matches /foo/\n"
+        '    message "found {s.txt} here"\n'
+        '    fix "see {nothing}"\n}\n'
+    )
+    with pytest.raises(ErrorGroup) as raised:
+        check_program([parse(text, "p.policy")], {"p.policy": text})
+    where = [(e.line, e.column) for e in raised.value.errors]
+    assert where == [(8, 21), (9, 15)]  # the first character inside each brace

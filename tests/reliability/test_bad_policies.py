@@ -72,9 +72,9 @@ SEMANTIC_ERRORS = [
     ('deny for s in sentence message "m"', "4:17", "unknown name 'sentence'"),
     ('deny for s in sentences where s.txt == "a" message "m"', "4:33", "no field 'txt'"),
     ('deny for s in sentences where cont(s.text) > 1 message "m"', "4:33", "unknown function"),
-    ('deny for s in sentences message "{s.nope}"', "4:27", "no field 'nope'"),
+    ('deny for s in sentences message "{s.nope}"', "4:37", "no field 'nope'"),  # at {s.nope}
     ('deny for s in sentences message "{s.text"', "4:27", "unbalanced brace in the message"),
-    ('deny for s in sentences message "{s text}"', "4:27", "not a variable or field path"),
+    ('deny for s in sentences message "{s text}"', "4:37", "not a variable or field path"),
     ('deny for s in sentences where s.text matches hedge2 message "m"', "4:48", "unknown pattern"),
     # type errors
     ('deny for s in sentences where s.line == "3" message "m"', "4:33", "cannot compare a num"),

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
@@ -15,14 +16,17 @@ from engine.core.rules import Rule
 from engine.report import render
 
 
-def parse(result: CheckResult) -> ET.Element:
-    text = render("junit", result)
+def parse(result: CheckResult, fail_on: str = "error") -> ET.Element:
+    text = render("junit", result, fail_on=fail_on)
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
     return ET.fromstring(text.encode("utf-8"))
 
 
-def test_a_suite_per_policy_and_failures_where_the_findings_are(drifting: CheckResult) -> None:
-    root = parse(drifting)
+@pytest.mark.parametrize("fail_on", ["warning", "info"])
+def test_a_suite_per_policy_and_failures_where_the_findings_are(
+    drifting: CheckResult, fail_on: str
+) -> None:
+    root = parse(drifting, fail_on)
     assert root.tag == "testsuites"
     suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
     assert set(suites) == {rule.policy for rule in drifting.rules}
@@ -36,6 +40,7 @@ def test_a_suite_per_policy_and_failures_where_the_findings_are(drifting: CheckR
         assert suite.get("tests") == str(len(cases))
         assert suite.get("failures") == str(sum(c.find("failure") is not None for c in cases))
         assert len({c.get("name") for c in cases}) == len(cases)  # one case per file
+        assert all(case.find("system-out") is None for case in cases)
         for case in cases:
             assert case.get("classname") == name and case.get("file") == case.get("name")
             failure = case.find("failure")
@@ -90,3 +95,24 @@ def test_check_format_junit_on_the_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     cases = ET.fromstring(result.stdout.encode()).iter("testcase")
     assert any(c.get("name") == "README.md" and c.find("failure") is not None for c in cases)
+
+
+def test_findings_below_fail_on_are_not_failures(drifting: CheckResult) -> None:
+    """With the default --fail-on error a check with only warnings exits 0: so do its cases."""
+    warned = {(f.rule, f.path) for f in drifting.findings if f.severity == "warning"}
+    assert warned, "gf-drifting has warnings"
+    policy_of = {rule.id: rule.policy for rule in drifting.rules}
+    errors = {(policy_of[f.rule], f.path) for f in drifting.findings if f.severity == "error"}
+    root = parse(drifting)  # fail_on="error"
+    failed, noted = set(), {}
+    for suite in root.findall("testsuite"):
+        for case in suite.findall("testcase"):
+            key = (suite.get("name"), case.get("name"))
+            if case.find("failure") is not None:
+                failed.add(key)
+                assert "warning:" not in (case.find("failure").text or "")  # type: ignore[union-attr]
+            if case.find("system-out") is not None:
+                noted[key] = case.find("system-out").text  # type: ignore[union-attr]
+    assert failed == errors
+    for rule, path in warned:
+        assert f": warning: {rule}: " in noted[policy_of[rule], path]
