@@ -57,7 +57,7 @@ def test_calls_are_inlined_across_files(tmp_path: Path) -> None:
     policies = load_policies([tmp_path])
     found = run_check(policies, repo).findings
     assert [(f.path, f.line, f.message) for f in found] == [
-        ("README.md", 3, "gitlab: GitLab works.")  # captures with i are lower-cased
+        ("README.md", 3, "GitLab: GitLab works.")  # captures quoted as written
     ]
     where = policies.program.clauses[0].clause.where
     assert where is not None
