@@ -65,10 +65,8 @@ POLICIES: dict[str, str] = {
 
 BOUNDARY_OF = {policy: boundary for boundary, policy in POLICIES.items()}
 DOCS_BOUNDARIES = ("B1", "B2", "B3", "B4", "B5", "B7", "B8", "B10")
-DOCS_RULES = frozenset(
-    {"docs", "docs-table", "named", "agnostic", "fuzzy", "vcs-agnostic", "multi-runner-class"}
-)
-"""Rule names (after the policy id) of the docs rules; ``docs-*`` are docs rules too."""
+NOT_JUDGED = frozenset({"runner-class-needs-proof.matrix"})
+"""Rules that report on Markdown files but judge no sentence (the embedded matrix)."""
 
 VERDICTS = ("claim", "mention")
 LABEL_KEYS = frozenset({"path", "line", "end_line", "boundary", "verdict", "reason", "text"})
@@ -80,10 +78,13 @@ class LabelError(ValueError):
     """A label file that does not follow bench/judgment/README.md."""
 
 
-def is_docs_rule(rule: str) -> bool:
-    """Whether ``rule`` (``policy.name``) is one of the docs rules judged here."""
-    policy, _, name = rule.partition(".")
-    return policy in BOUNDARY_OF and (name in DOCS_RULES or name.startswith("docs-"))
+def is_docs_rule(rule: str, path: str) -> bool:
+    """Whether a finding of ``rule`` (``policy.name``) at ``path`` judges a sentence:
+    any rule of a boundary's policy reporting on a Markdown file (so a new docs
+    clause is judged without being listed here)."""
+    policy = rule.partition(".")[0]
+    markdown = path.lower().endswith((".md", ".markdown"))
+    return policy in BOUNDARY_OF and markdown and rule not in NOT_JUDGED
 
 
 # -- labels -------------------------------------------------------------------
@@ -373,7 +374,7 @@ def run_check(
         (
             Finding(f["rule"], f["path"], f["line"], f["column"], f["message"])
             for f in report["findings"]
-            if is_docs_rule(f["rule"])
+            if is_docs_rule(f["rule"], f["path"])
         ),
         key=lambda f: (f.path, f.line, f.column, f.rule),
     )

@@ -99,6 +99,11 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "table_header": STR,  # for table cells: the column's header text
                 "in_blockquote": BOOL,
                 "front_matter": map_of(ANY),  # the document's front matter
+                # table cells only: the column, the row's cells and the header
+                # row's cells joined with " | "
+                "cell": NUM,
+                "row": STR,
+                "table_headers": STR,
             },
         ),
         _record(

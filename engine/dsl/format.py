@@ -345,7 +345,7 @@ class _Printer:
 
     def predicate(self, predicate: ast.PredicateDef) -> list[_Line]:
         head = f"predicate {predicate.name}({', '.join(predicate.params)}) = "
-        body = self.condition(predicate.body, len(head), _CONTINUATION)
+        body = self.condition(predicate.body, len(head), _POLICY_INDENT)
         return [_Line(head + body[0].text, predicate.span.line), *body[1:]]
 
     def policy(self, policy: ast.Policy) -> list[_Line]:

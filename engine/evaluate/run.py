@@ -296,16 +296,24 @@ Hit = tuple[CheckedClause, Any, dict[str, Any]]  # a clause, the candidate it hi
 
 def findings_of(program: Program, hits: list[Hit]) -> set[Finding]:
     """The findings of the hits Rego (or the reference evaluator) returned: one per
-    hit, but one per policy and sentence (:func:`_one_per_sentence`)."""
+    hit, but one per policy and sentence or table row (:func:`_one_per_sentence`)."""
     findings: set[Finding] = set()
-    sentences: dict[tuple[str, int], list[Hit]] = {}
+    sentences: dict[tuple[object, ...], list[Hit]] = {}
     for checked, record, hit in hits:
         if checked.main_collection == "sentences" and checked.at == checked.main_var:
-            sentences.setdefault((checked.policy.id, id(record)), []).append((checked, record, hit))
+            sentences.setdefault(_sentence_key(checked, record), []).append((checked, record, hit))
         else:
             findings.add(make_finding(program, checked, record, hit))
     findings.update(_one_per_sentence(program, group) for group in sentences.values())
     return findings
+
+
+def _sentence_key(checked: CheckedClause, record: Any) -> tuple[object, ...]:
+    """What one finding per boundary stands for: a sentence, or a whole table row
+    (its cells' sentences share the row's line)."""
+    if "cell" in record:
+        return checked.policy.id, record.get("path"), record.get("line")
+    return checked.policy.id, id(record)
 
 
 def _one_per_sentence(program: Program, hits: list[Hit]) -> Finding:

@@ -207,6 +207,8 @@ class _Walker:
         self.in_head = False
         self.column = 0
         self.headers: list[str] = []
+        self.row_cells: list[str] = []  # the text of each cell of the row read now
+        self.row_records: list[Record] = []  # the sentences of that row
         self.parts: list[str] = []
         self.runs: list[_Where] = []
         self.raw: _Raw | None = None
@@ -386,6 +388,7 @@ class _Walker:
         elif name in ("TableHead", "TableRow"):
             self.in_head = name == "TableHead"
             self.column = 0
+            self.row_cells, self.row_records = [], []
         elif name == "Table":
             self.headers = []
         elif name == "CodeBlock":
@@ -461,13 +464,25 @@ class _Walker:
             self.heading = " > ".join(self.headings)
 
     def _end_cell(self) -> None:
+        """A table cell ends: its sentences, and the row facts of every sentence of
+        the row so far (``cell``: the column; ``row``: the cells' text joined with
+        `` | ``; ``table_headers``: the header row's, joined the same way)."""
+        text = " ".join("".join(self.parts).split())
         if self.in_head:
-            header = " ".join("".join(self.parts).split())
-            self.headers.append(header)
+            self.headers.append(text)
+            header = text
         else:
             header = self.headers[self.column] if self.column < len(self.headers) else ""
-        self.column += 1
+        first = len(self.sentences)
         self._emit("table_cell", header)
+        for record in self.sentences[first:]:
+            record["cell"] = self.column
+        self.row_records += self.sentences[first:]
+        self.row_cells.append(text)
+        row, headers = " | ".join(self.row_cells), " | ".join(self.headers)
+        for record in self.row_records:
+            record["row"], record["table_headers"] = row, headers
+        self.column += 1
 
     def _emit(self, block: str, header: str) -> str:
         """Add the sentences of the prose read so far; return its text and forget it.
