@@ -153,30 +153,23 @@ def load(path: Path, label: str) -> list[Entry]:
 
 
 def _schema_error(label: str, text: str, error: ErrorDetails) -> ProofgateError:
-    from engine.extract.yamlsrc import dotted
-
-    loc = tuple(error["loc"])
-    if error["type"] == "extra_forbidden":
-        message = f"{dotted(loc[:-1]) or 'top level'}: unknown key '{loc[-1]}'"
-    elif error["type"] == "missing":
-        message = f"{dotted(loc)}: required key is missing"
-    elif loc == ("version",):
-        message = f"version: unsupported baseline version {error['input']!r} (expected {VERSION})"
-    else:
-        message = f"{dotted(loc) or 'top level'}: {error['msg']}"
-    line, column = _position(text, loc)
-    return ProofgateError(message, label, line, column, text)
-
-
-def _position(text: str, loc: tuple[str | int, ...]) -> tuple[int, int]:
-    """Where the value at ``loc`` stands in the JSON text (JSON is YAML)."""
     from engine.extract import yamlsrc
 
     try:
         documents = yamlsrc.load(text)
     except yamlsrc.YamlError:
-        return 1, 1
-    return yamlsrc.anchor(yamlsrc.node_at(documents[0], loc)) if documents else (1, 1)
+        documents = []
+    where, line, column = yamlsrc.schema_error_at(documents[0] if documents else None, error)
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        message = f"{where or 'top level'}: unknown key '{loc[-1]}'"
+    elif error["type"] == "missing":
+        message = f"{where}: required key is missing"
+    elif loc == ("version",):
+        message = f"version: unsupported baseline version {error['input']!r} (expected {VERSION})"
+    else:
+        message = f"{where or 'top level'}: {error['msg']}"
+    return ProofgateError(message, label, line, column, text)
 
 
 def apply(result: CheckResult, baseline: list[Entry], label: str) -> CheckResult:

@@ -31,7 +31,7 @@ from engine.extract import yamlsrc
 from engine.extract.base import Extraction, Problem, Record, position
 from engine.extract.evidence import exists_inside
 from engine.extract.matrix import rendered
-from engine.extract.yamlsrc import Node, anchor, dotted, node_at
+from engine.extract.yamlsrc import Node, anchor, dotted, node_at, schema_error_at
 
 FLAKEHUB_HOSTS = ("flakehub.com", "api.flakehub.com", "cache.flakehub.com")
 _COLLECTIONS = ("runner_classes", "forges", "tranches")
@@ -229,12 +229,10 @@ def _validate(context: _Context) -> tuple[LedgerFile | None, list[Problem]]:
 
 
 def _schema_problem(context: _Context, error: ErrorDetails) -> Problem:
+    where, line, column = schema_error_at(context.root, error)
     loc = tuple(error["loc"])
-    if error["type"] == "extra_forbidden":
-        where, message = dotted(loc[:-1]), _unknown_key(loc)
-    else:
-        where, message = dotted(loc), _describe(error)
-    return context.problem(loc, f"{where}: {message}" if where else message)
+    message = _unknown_key(loc) if error["type"] == "extra_forbidden" else _describe(error)
+    return Problem(context.path, line, column, f"{where}: {message}" if where else message)
 
 
 def _describe(error: ErrorDetails) -> str:

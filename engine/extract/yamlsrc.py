@@ -9,7 +9,7 @@ budget ("billion laughs") are reported, never followed blindly.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,6 +277,15 @@ def node_at(root: Node, path: Iterable[str | int]) -> Node:
 def anchor(node: Node) -> tuple[int, int]:
     """Where a message about ``node`` points: its key when it has one."""
     return (node.key_line, node.key_column) if node.key_line else (node.line, node.column)
+
+
+def schema_error_at(root: Node | None, error: Mapping[str, Any]) -> tuple[str, int, int]:
+    """Where a pydantic validation error of a document read as YAML (or JSON) points:
+    the key path it is about as users write it (the mapping's, for an unknown key),
+    and the line and column of that key or value (1, 1 without a document)."""
+    loc = tuple(error["loc"])
+    line, column = anchor(node_at(root, loc)) if root is not None else (1, 1)
+    return dotted(loc[:-1] if error["type"] == "extra_forbidden" else loc), line, column
 
 
 def dotted(path: Iterable[str | int]) -> str:

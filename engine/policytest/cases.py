@@ -17,7 +17,7 @@ from engine.core.finding import Finding
 from engine.core.rules import PARSE_ERROR, names_rule
 from engine.core.text import did_you_mean, iso_date, read_utf8, shown_path
 from engine.extract.suppressions import block_end
-from engine.extract.yamlsrc import Node, anchor, dotted, node_at
+from engine.extract.yamlsrc import Node, anchor, node_at, schema_error_at
 from engine.pack import Catalogue
 
 DEFAULT_NOW = dt.date(2026, 11, 26)
@@ -353,11 +353,8 @@ def _item_expectations(
 
 
 def _schema_error(error: ErrorDetails, root: Node | None, shown: str, text: str) -> ProofgateError:
-    loc = tuple(error["loc"])
-    node = node_at(root, loc) if root else None
-    line, column = anchor(node) if node else (1, 1)
-    where = dotted(loc[:-1] if error["type"] == "extra_forbidden" else loc)
-    message = _describe(error, loc)
+    where, line, column = schema_error_at(root, error)
+    message = _describe(error, tuple(error["loc"]))
     return ProofgateError(f"{where}: {message}" if where else message, shown, line, column, text)
 
 
