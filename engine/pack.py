@@ -334,5 +334,5 @@ def local_collections(program: Program) -> set[str]:
     for clause in program.clauses:
         if clause.main_collection is not None:
             name = clause.main_collection
-            local[name] = local.get(name, True) and clause.at == clause.main_var
+            local[name] = local.get(name, True) and clause.reports_at_candidate
     return {name for name, ok in local.items() if ok and name not in whole}

@@ -68,6 +68,20 @@ class CheckedClause:
             expr = expr.base
         return _is_var(expr, self.main_var)
 
+    @property
+    def reports_at_candidate(self) -> bool:
+        """Whether every finding lies in the file of the candidate it came from: it is
+        located at the main record, or at a record nested in it (``at label`` for
+        ``label in j.runs_on_labels``)."""
+        inside = {self.main_var}
+        for generator in self.clause.generators[1:]:
+            root: ast.Expr = generator.source
+            while isinstance(root, ast.Field | ast.Index):
+                root = root.base
+            if isinstance(root, ast.Var) and root.name in inside:
+                inside.add(generator.var)
+        return self.at in inside
+
     def rego_placeholders(self) -> tuple[tuple[str, ast.Expr], ...]:
         """The placeholders whose values Rego must return (captures, joined records)."""
         return tuple((t, e) for t, e in self.placeholders if not self.from_record(e))
@@ -127,22 +141,27 @@ class Program:
 
     def collections_used(self) -> set[str]:
         """Every collection any clause names (these are the ones to extract)."""
-        used: set[str] = set()
-        for clause in self.clauses:
-            for node in walk_clause(clause.clause):
-                if isinstance(node, ast.Var) and node.name in COLLECTIONS:
-                    used.add(node.name)
-        return used
+        if "collections_used" not in self.memo:
+            self.memo["collections_used"] = {
+                node.name
+                for clause in self.clauses
+                for node in walk_clause(clause.clause)
+                if isinstance(node, ast.Var) and node.name in COLLECTIONS
+            }
+        return set(self.memo["collections_used"])
 
     def whole_collections(self) -> set[str]:
         """Collections needed in full by Rego (named anywhere but a first generator)."""
-        used: set[str] = set()
-        for clause in self.clauses:
-            first = clause.clause.generators[0].source
-            for node in walk_clause(clause.clause):
-                if isinstance(node, ast.Var) and node.name in COLLECTIONS and node is not first:
-                    used.add(node.name)
-        return used
+        if "whole_collections" not in self.memo:
+            self.memo["whole_collections"] = {
+                node.name
+                for clause in self.clauses
+                for node in walk_clause(clause.clause)
+                if isinstance(node, ast.Var)
+                and node.name in COLLECTIONS
+                and node is not clause.clause.generators[0].source
+            }
+        return set(self.memo["whole_collections"])
 
 
 def children(node: object) -> list[object]:

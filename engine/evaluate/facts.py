@@ -64,8 +64,27 @@ def atom_found(atom: Atom, record: Any) -> bool:
     return bool(found)
 
 
+# Short values repeat across records (a sentence's path, front matter, a table's
+# headers): their matches are kept per pattern and value, as well as per record.
+_SHORT = 256
+_SHARED_LIMIT = 200_000
+_shared: dict[tuple[object, ...], Any] = {}
+
+
 def _find(atom: Atom, record: dict[str, Any], match: Callable[[str], T], value: str) -> T:
     """``match(value)``, a regex that runs too long named with the record it ran on."""
+    if len(value) > _SHORT:
+        return _run(atom, record, match, value)
+    key = (atom.regex.source, atom.regex.flags, match.__name__, value)
+    if key not in _shared:
+        if len(_shared) >= _SHARED_LIMIT:
+            _shared.clear()
+        _shared[key] = _run(atom, record, match, value)
+    found: T = _shared[key]
+    return found
+
+
+def _run(atom: Atom, record: dict[str, Any], match: Callable[[str], T], value: str) -> T:
     try:
         return match(value)
     except RegexTimeout as exc:

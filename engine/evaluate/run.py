@@ -50,7 +50,7 @@ def candidates(
     evaluator = Evaluator(program, model.collections, model.ledger)
     source = evaluator.value(checked.clause.generators[0].source, {})
     records = elements(source) if source is not UNDEF else []
-    if reported is not None and checked.at == checked.main_var:
+    if reported is not None and checked.reports_at_candidate:
         records = _in_reported(model, records, reported)
     if prefilter:  # first: it screens whole collections at once (engine/evaluate/prescreen.py)
         records = prescreened(program, checked, model, records)
