@@ -96,7 +96,7 @@ def schema() -> type[BaseModel]:
     (built on first use: a repo without a configuration never imports pydantic)."""
     from typing import Annotated
 
-    from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+    from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
     from pydantic_core import PydanticCustomError
 
     def valid_glob(glob: str) -> str:
@@ -162,6 +162,11 @@ def schema() -> type[BaseModel]:
         fail_on: Severity | None = None
         baseline: text | None = None
         params: Params = Field(default_factory=Params)
+
+        @field_serializer("params")
+        def given(self, params: Params) -> dict[str, Any]:
+            """The params the file sets (the defaults live in engine/core/params.py)."""
+            return {k: v for k, v in params.model_dump().items() if v is not None}
 
     return Schema
 
@@ -423,7 +428,6 @@ def read_config(path: Path, table: tuple[str, ...] = ()) -> Config:
         errors.sort(key=lambda error: (error.line, error.column))
         raise (ErrorGroup(errors) if len(errors) > 1 else errors[0]) from None
     dumped = validated.model_dump()
-    dumped["params"] = {k: v for k, v in dumped["params"].items() if v is not None}
     if dumped["primary_surface"] is not None and "product_surfaces" in dumped["params"]:
         raise config.error(
             "primary-surface is the older name of params.product_surfaces: set one of them",

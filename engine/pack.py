@@ -328,6 +328,31 @@ def with_paths(program: Program, overrides: dict[str, list[str]]) -> Program:
     return dataclasses.replace(program, policies=policies, clauses=clauses)
 
 
+def params_read(program: Program, policy_id: str) -> list[str]:
+    """The params a policy reads (in its conditions, messages, fix hints or
+    ``paths``), by their configured names, in the order of the defaults."""
+    from engine.core.params import DEFAULTS, source_of
+    from engine.dsl import ast
+    from engine.dsl.program import placeholders, walk_clause
+
+    read: set[str] = set()
+    for checked in program.clauses:
+        if checked.policy.id != policy_id:
+            continue
+        policy = checked.policy
+        if policy.paths_param is not None:
+            read.add(policy.paths_param)
+        for node in walk_clause(checked.clause):
+            if isinstance(node, ast.Field) and node.base == ast.Var("params"):
+                read.add(source_of(node.name))
+        for text in (checked.clause.message.text, checked.fix, policy.rationale):
+            for placeholder in placeholders(text):
+                head, _, name = placeholder.strip().partition(".")
+                if head == "params" and name:
+                    read.add(source_of(name.split(".")[0]))
+    return [name for name in DEFAULTS if name in read]
+
+
 # Which records matter beyond their own file
 
 
