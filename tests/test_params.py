@@ -19,6 +19,7 @@ from engine.core.errors import ErrorGroup, ProofgateError
 from engine.core.params import DEFAULTS, params_record, shown
 from engine.dsl.checker import check_program
 from engine.dsl.parser import parse
+from tests.support import readme_blocks
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "repos"
 OTHER = FIXTURES / "other-platform"
@@ -293,3 +294,15 @@ def test_the_defaults_set_explicitly_change_nothing(tmp_path: Path) -> None:
     (repo / ".proofgate.toml").write_text("[params]\n" + lines)
     assert findings(repo) == before
     assert before[0] == 1 and len(before[1]) > 20
+
+
+def test_the_readme_documents_every_param(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = text[text.index("### Parameters") :]
+    for name, default in DEFAULTS.items():
+        assert f"| `{name}` | `{shown(default)}` |" in section
+    example = tmp_path / ".proofgate.toml"
+    example.write_text(readme_blocks("Configuration", "toml")[1])
+    fixture = read_config(OTHER / ".proofgate.toml").settings.params
+    given = read_config(example).settings.params
+    assert given == {name: fixture[name] for name in given}
