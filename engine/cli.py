@@ -486,13 +486,20 @@ def rules_command(
 @click.option(
     "-p", "--policies", multiple=True, help="Policy directory (default: the shipped pack)."
 )
-def explain(rule_id: str, policies: tuple[str, ...]) -> None:
-    """Print a policy's rationale, fix hint and source (or what an engine rule,
-    parse-error or suppression-*, reports)."""
-    from engine.core.text import did_you_mean
-    from engine.pack import load_policies
+@click.option("--root", help="Repo root whose configuration applies (default: the work tree).")
+@click.option("--config", "config_file", type=click.Path(), help="Configuration file to use.")
+def explain(
+    rule_id: str, policies: tuple[str, ...], root: str | None, config_file: str | None
+) -> None:
+    """Print a policy's rationale, fix hint, the params it reads with their values
+    in force, and its source (or what an engine rule, parse-error or
+    suppression-*, reports)."""
+    from engine.core.params import fill, shown
+    from engine.core.text import did_you_mean, shown_path
+    from engine.pack import configure, load_policies, params_read
 
-    policy_set = load_policies(_policy_dirs(policies, _repo_config(policies=policies)))
+    config = _repo_config(root, policies, config_file)
+    policy_set = configure(load_policies(_policy_dirs(policies, config)), config)
     known = {c.rule: c for c in policy_set.program.clauses}
     by_policy = {p.id: p for p in policy_set.program.policies}
     policy = by_policy.get(rule_id) or (known[rule_id].policy if rule_id in known else None)
@@ -517,8 +524,21 @@ def explain(rule_id: str, policies: tuple[str, ...]) -> None:
     rules = sorted({c.rule for c in policy_set.program.clauses if c.policy is policy})
     click.echo(f"{policy.id} ({policy.severity})")
     click.echo(f"rules: {', '.join(rules)}")
-    click.echo(f"why: {policy.rationale}")
-    click.echo(f"fix: {policy.fix}")
+    click.echo(f"why: {fill(policy.rationale, policy_set.params)}")
+    click.echo(f"fix: {fill(policy.fix, policy_set.params)}")
+    read = params_read(policy_set.program, policy.id)
+    if read:
+        table = ".".join((*config.table, "params"))
+        where = (
+            f"{shown_path(config.path)} [{table}]" if config.path else "[params] of .proofgate.toml"
+        )
+        click.echo(f"params in force (set in {where}):")
+        for name in read:
+            given = name in config.settings.params or (
+                name == "product_surfaces" and config.settings.primary_surface is not None
+            )
+            value = shown(policy_set.params[name])
+            click.echo(f"  {name} = {value}{'' if given else '  (default)'}")
     click.echo(f"source: {span.path}:{span.line}")
     click.echo("")
     click.echo("\n".join(source))

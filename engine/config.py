@@ -44,6 +44,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ PYPROJECT_TABLE = ("tool", "proofgate")
 PRIMARY_SURFACE_POLICY = "no-fuzzy-product-claims"
 
 Severity = Literal["error", "warning", "info"]
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 Key = tuple[str | int, ...]
 
 
@@ -85,6 +87,7 @@ class Settings:
     disable: list[str] = field(default_factory=list)
     fail_on: Severity | None = None
     baseline: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)  # the [params] given (not defaults)
 
 
 @functools.cache
@@ -93,7 +96,7 @@ def schema() -> type[BaseModel]:
     (built on first use: a repo without a configuration never imports pydantic)."""
     from typing import Annotated
 
-    from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+    from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
     from pydantic_core import PydanticCustomError
 
     def valid_glob(glob: str) -> str:
@@ -111,6 +114,39 @@ def schema() -> type[BaseModel]:
     text = Annotated[str, Field(strict=True, min_length=1)]
     glob = Annotated[text, AfterValidator(valid_glob)]
 
+    def valid_name(name: str) -> str:
+        if not _NAME.match(name):
+            raise PydanticCustomError(
+                "name",
+                "a name as the ledger writes it: lower-case letters, digits, '.', '_' or '-' "
+                "(docs words are compared lower-cased)",
+                {},
+            )
+        return name
+
+    def unique(names: list[str]) -> list[str]:
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise PydanticCustomError(
+                "unique",
+                "an order names each entry once ({names} repeated)",
+                {"names": ", ".join(repeated)},
+            )
+        return names
+
+    name = Annotated[text, AfterValidator(valid_name)]
+    order = Annotated[list[name], Field(min_length=1), AfterValidator(unique)]
+
+    class Params(BaseModel):
+        """``[params]``: the pack's constants (engine/core/params.py has the defaults)."""
+
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        baseline: name | None = None
+        primary_forge: name | None = None
+        runner_class_order: order | None = None
+        forge_order: order | None = None
+        product_surfaces: Annotated[list[glob], Field(min_length=1)] | None = None
+
     class Schema(BaseModel):
         model_config = ConfigDict(
             extra="forbid", frozen=True, alias_generator=lambda name: name.replace("_", "-")
@@ -125,6 +161,12 @@ def schema() -> type[BaseModel]:
         disable: list[text] = Field(default_factory=list)
         fail_on: Severity | None = None
         baseline: text | None = None
+        params: Params = Field(default_factory=Params)
+
+        @field_serializer("params")
+        def given(self, params: Params) -> dict[str, Any]:
+            """The params the file sets (the defaults live in engine/core/params.py)."""
+            return {k: v for k, v in params.model_dump().items() if v is not None}
 
     return Schema
 
@@ -235,6 +277,16 @@ class Config:
                 if target != root and root not in target.parents:
                     return entry.relative_to(self.base).as_posix()
         return ""
+
+    def params(self) -> dict[str, Any]:
+        """The ``params`` global in force: ``[params]`` over the defaults
+        (``primary-surface`` is the older name of ``params.product_surfaces``)."""
+        from engine.core.params import params_record
+
+        given = dict(self.settings.params)
+        if self.settings.primary_surface is not None:
+            given["product_surfaces"] = list(self.settings.primary_surface)
+        return params_record(given)
 
     def path_overrides(self) -> dict[str, list[str]]:
         """Policy id → the globs that replace its ``paths`` (``primary-surface`` included)."""
@@ -375,7 +427,13 @@ def read_config(path: Path, table: tuple[str, ...] = ()) -> Config:
         errors = [_schema_error(config, error) for error in invalid.errors()]
         errors.sort(key=lambda error: (error.line, error.column))
         raise (ErrorGroup(errors) if len(errors) > 1 else errors[0]) from None
-    return dataclasses.replace(config, settings=Settings(**validated.model_dump()))
+    dumped = validated.model_dump()
+    if dumped["primary_surface"] is not None and "product_surfaces" in dumped["params"]:
+        raise config.error(
+            "primary-surface is the older name of params.product_surfaces: set one of them",
+            ("primary-surface",),
+        )
+    return dataclasses.replace(config, settings=Settings(**dumped))
 
 
 def _schema_error(config: Config, error: ErrorDetails) -> ProofgateError:
@@ -383,7 +441,16 @@ def _schema_error(config: Config, error: ErrorDetails) -> ProofgateError:
 
     loc = tuple(error["loc"])
     where = key_path((*config.table, *loc))
-    if error["type"] == "extra_forbidden":
+    if error["type"] == "extra_forbidden" and len(loc) == 2 and loc[0] == "params":
+        from engine.core.params import DEFAULTS
+        from engine.core.text import did_you_mean
+
+        close = did_you_mean(str(loc[1]), list(DEFAULTS))
+        hint = f"did you mean '{close}'? " if close else ""
+        table = key_path((*config.table, "params"))
+        known = ", ".join(DEFAULTS)
+        message = f"unknown param '{loc[1]}' in [{table}] ({hint}known params: {known})"
+    elif error["type"] == "extra_forbidden":
         known = ", ".join(f.alias or name for name, f in schema().model_fields.items())
         table = f" in [{'.'.join(config.table)}]" if config.table else ""
         message = f"unknown key '{loc[-1]}'{table} (known keys: {known})"

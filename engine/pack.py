@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.core.errors import ErrorGroup, ProofgateError
 from engine.core.model import COLLECTIONS
+from engine.core.params import fill, params_record
 from engine.core.rules import ANY_FILE, ENGINE_RULES, LEDGER, PARSE_ERROR, Rule
 from engine.core.text import did_you_mean, read_utf8, shown_path
 from engine.dsl.files import policy_files
@@ -35,6 +36,9 @@ class PolicySet:
     rego: dict[str, str] = field(default_factory=dict)  # hand-written modules
     bundle: bytes | None = None  # regopy's compiled modules (engine.evaluate.run.regopy_bundle)
     prescreen: Any = None  # its compiled prescreen (engine.evaluate.prescreen.prepared)
+    # The ``params`` global in force (engine.core.params): the defaults until
+    # :func:`configure` applies a configuration's ``[params]``.
+    params: dict[str, Any] = field(default_factory=lambda: params_record())
 
     @property
     def catalogue(self) -> Catalogue:
@@ -63,7 +67,7 @@ class Catalogue:
             listed = rules.setdefault(clause.policy.id, [])
             if clause.rule not in listed:
                 listed.append(clause.rule)
-            described.setdefault(clause.rule, _clause_rule(clause))
+            described.setdefault(clause.rule, _clause_rule(clause, policy_set.params))
         if policy_set.rego:
             from engine.evaluate.handwritten import packages
 
@@ -93,7 +97,8 @@ class Catalogue:
         return [*self.rules, *(r for rules in self.rules.values() for r in rules), *engine]
 
 
-def _clause_rule(clause: CheckedClause) -> Rule:
+def _clause_rule(clause: CheckedClause, params: dict[str, Any]) -> Rule:
+    """A clause's rule, its fix hint and rationale showing the params in force."""
     policy = clause.policy
     if clause.main_collection is None:
         kinds: tuple[str, ...] = (LEDGER,)  # ``for l in [ledger]``
@@ -103,8 +108,8 @@ def _clause_rule(clause: CheckedClause) -> Rule:
         clause.rule,
         policy.id,
         clause.severity,
-        policy.rationale,
-        clause.fix,
+        fill(policy.rationale, params),
+        fill(clause.fix, params),
         kinds,
         policy.paths,
         policy.exclude,
@@ -191,6 +196,7 @@ def _compile(sources: dict[str, str], rego: dict[str, str]) -> PolicySet:
     if errors:
         raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
     program = check_program(modules, sources)
+    program = with_params(program, params_record())  # the defaults, until configured
     return PolicySet(program, compile_program(program), sources, rego)
 
 
@@ -246,16 +252,28 @@ class Pack:
 
 
 def configure(policy_set: PolicySet, config: Config) -> PolicySet:
-    """Check the ids the configuration names against the loaded policies and apply
-    its path overrides; raise ProofgateError (with positions) on unknown ids."""
+    """Check the ids the configuration names against the loaded policies, apply its
+    ``[params]`` (the ``params`` global, and the ``paths`` a policy takes from a
+    param) and its path overrides; raise ProofgateError (with positions) on unknown
+    ids."""
     catalogue = policy_set.catalogue
     errors = _unknown_ids(config, set(catalogue.names()), set(catalogue.rules))
     if errors:
         raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
-    overrides = config.path_overrides()
-    if not overrides:
+    params = config.params()
+    if params == policy_set.params and not config.path_overrides():
         return policy_set
-    return dataclasses.replace(policy_set, program=with_paths(policy_set.program, overrides))
+    program = with_paths(with_params(policy_set.program, params), config.path_overrides())
+    return dataclasses.replace(policy_set, program=program, params=params)
+
+
+def with_params(program: Program, params: dict[str, Any]) -> Program:
+    """The program with the ``paths`` of the policies that take them from a param
+    (``paths params.product_surfaces``) set to its value."""
+    overrides = {
+        p.id: list(params[p.paths_param]) for p in program.policies if p.paths_param is not None
+    }
+    return with_paths(program, overrides) if overrides else program
 
 
 def _unknown_ids(config: Config, known: set[str], policies: set[str]) -> list[ProofgateError]:
@@ -308,6 +326,31 @@ def with_paths(program: Program, overrides: dict[str, list[str]]) -> Program:
         for c in program.clauses
     ]
     return dataclasses.replace(program, policies=policies, clauses=clauses)
+
+
+def params_read(program: Program, policy_id: str) -> list[str]:
+    """The params a policy reads (in its conditions, messages, fix hints or
+    ``paths``), by their configured names, in the order of the defaults."""
+    from engine.core.params import DEFAULTS, source_of
+    from engine.dsl import ast
+    from engine.dsl.program import placeholders, walk_clause
+
+    read: set[str] = set()
+    for checked in program.clauses:
+        if checked.policy.id != policy_id:
+            continue
+        policy = checked.policy
+        if policy.paths_param is not None:
+            read.add(policy.paths_param)
+        for node in walk_clause(checked.clause):
+            if isinstance(node, ast.Field) and node.base == ast.Var("params"):
+                read.add(source_of(node.name))
+        for text in (checked.clause.message.text, checked.fix, policy.rationale):
+            for placeholder in placeholders(text):
+                head, _, name = placeholder.strip().partition(".")
+                if head == "params" and name:
+                    read.add(source_of(name.split(".")[0]))
+    return [name for name in DEFAULTS if name in read]
 
 
 # Which records matter beyond their own file

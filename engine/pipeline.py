@@ -289,7 +289,7 @@ def _extract(
             if policies.rego:
                 out.structured.append((rel, kind, text))
             sources.append(SourceFile(rel, text, kind))
-    keep = _keeper(program, ledger, used, local_collections(program))
+    keep = _keeper(program, ledger, policies.params, used, local_collections(program))
     shared = policies.joined_kinds() or frozenset()
     for extracted in extract_files(sources, cache, shared, keep, jobs):
         out.problems.extend(extracted.extraction.problems)
@@ -300,7 +300,13 @@ def _extract(
     return out
 
 
-def _keeper(program: Program, ledger: dict[str, object], used: set[str], local: set[str]) -> Keep:
+def _keeper(
+    program: Program,
+    ledger: dict[str, object],
+    params: dict[str, object],
+    used: set[str],
+    local: set[str],
+) -> Keep:
     """Which extracted records the evaluation needs: every record of the collections
     the program reads and joins across files, and of the ``local`` ones
     (:func:`engine.pack.local_collections`) only the candidates of their clauses."""
@@ -313,7 +319,7 @@ def _keeper(program: Program, ledger: dict[str, object], used: set[str], local: 
             return []
         if name not in local:
             return records
-        model = InputModel({name: records}, ledger)
+        model = InputModel({name: records}, ledger, params)
         chosen = {id(r) for clause in clauses[name] for r in candidates(program, clause, model)}
         return [r for r in records if id(r) in chosen]
 
@@ -335,7 +341,7 @@ def _evaluate(
     findings = evaluate(
         policies.program,
         policies.modules,
-        InputModel(extracted.collections, ledger),
+        InputModel(extracted.collections, ledger, policies.params),
         options.backend,
         reported=scope.reports if scope.reported is not None else None,
         bundle=policies.bundle,

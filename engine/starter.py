@@ -16,6 +16,7 @@ from pathlib import Path
 
 from engine.config import CONFIG_FILE, PYPROJECT, PYPROJECT_TABLE, read_config
 from engine.core.errors import ProofgateError
+from engine.core.params import DEFAULTS, MEANING, shown
 
 WORKFLOW = ".github/workflows/proofgate.yml"
 LEDGER = "proofs.yaml"
@@ -34,9 +35,6 @@ ledger = "proofs.yaml"
 # Files proofgate never reads or reports on.
 exclude = ["node_modules/", "vendor/"]
 
-# The primary product surface, held to B10 (no-fuzzy-product-claims).
-primary-surface = ["/README.md", "/readme.md", "/docs/index.md"]
-
 # Lowest severity that fails the check: error, warning or info.
 fail-on = "error"
 
@@ -50,7 +48,12 @@ disable = []
 # Path globs that replace a policy's own, per policy id.
 [paths]
 # "forge-claims-need-proof" = ["docs/**/*.md", "/README.md"]
-"""
+
+# The shipped pack's parameters, read by its policies as params.<name>. The
+# values below are the defaults (the GloriousFlywheel productization note's);
+# uncomment and change them to fit your platform, and keep proofs.yaml in step.
+[params]
+{params}"""
 
 LEDGER_TEXT = """\
 # The proof ledger: what has been proved, where, and when. A claim in the
@@ -108,6 +111,14 @@ jobs:
 """
 
 
+def params_text() -> str:
+    """The ``[params]`` defaults, commented out, each with what it means."""
+    lines: list[str] = []
+    for name, default in DEFAULTS.items():
+        lines += [f"# {MEANING[name]}", f"# {name} = {shown(default)}"]
+    return "\n".join(lines) + "\n"
+
+
 @dataclass(frozen=True)
 class Written:
     """What ``init`` did with one starter file."""
@@ -120,7 +131,7 @@ class Written:
 def write_starters(root: Path, force: bool = False) -> list[Written]:
     """Write the starter files under ``root``, never over an existing file unless ``force``."""
     starters = {
-        CONFIG_FILE: CONFIG_TEXT,
+        CONFIG_FILE: CONFIG_TEXT.format(params=params_text()),
         LEDGER: LEDGER_TEXT.format(repo=json.dumps(_repo_name(root))),
         WORKFLOW: WORKFLOW_TEXT,
     }

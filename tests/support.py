@@ -43,7 +43,7 @@ def within(text: str, line: int, column: int) -> bool:
 def reference_findings(program: Any, model: InputModel) -> set[Finding]:
     """The findings of the Python reference evaluator, without the prefilter: what
     the compiled Rego must give on the same model."""
-    evaluator = Evaluator(program, model.collections, model.ledger)
+    evaluator = Evaluator(program, model.collections, model.ledger, model.params)
     hits: list[Hit] = []
     for clause in program.clauses:
         records = candidates(program, clause, model, prefilter=False)

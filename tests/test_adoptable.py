@@ -69,7 +69,17 @@ def test_builtin_extends_the_shipped_pack_with_init_config(tmp_path: Path) -> No
     )
     assert code == 1, err
     assert {"no-foo", "forge-claims-need-proof.named"} <= rules_of(out)
-    # Without builtin the init config's builtin rule ids are not loaded: exit 2, as before.
+    # The init config names no builtin rule id (its params and examples are
+    # commented out), so it also serves a pack without builtin.
+    code, out, err = run("check", "--root", str(repo), "-p", str(repo / "policies"), "-f", "json")
+    assert code == 1, err
+    assert rules_of(out) == {"no-foo"}
+    # A builtin rule id the configuration names needs builtin loaded: exit 2, as before.
+    config = repo / ".proofgate.toml"
+    text = config.read_text().replace(
+        "[severity]\n", '[severity]\n"runner-class-order" = "warning"\n'
+    )
+    config.write_text(text)
     code, _, err = run("check", "--root", str(repo), "-p", str(repo / "policies"))
     assert code == 2 and "not among the loaded policies" in err
 

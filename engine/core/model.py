@@ -274,6 +274,21 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "endpoints": map_of(list_of(STR)),  # attic / bazel / flakehub host names
             },
         ),
+        _record(
+            "Params",
+            "The pack's parameters in force (`[params]` of .proofgate.toml, else the "
+            "defaults of engine/core/params.py), with the rank of each name of an order.",
+            {
+                "baseline": STR,
+                "primary_forge": STR,
+                "runner_class_order": list_of(STR),
+                "forge_order": list_of(STR),
+                "product_surfaces": list_of(STR),
+                "runner_class_rank": map_of(NUM),  # name -> its position in runner_class_order
+                "forge_rank": map_of(NUM),  # name -> its position in forge_order
+            },
+            positioned=False,
+        ),
     ]
 }
 
@@ -307,4 +322,4 @@ COLLECTIONS: dict[str, Collection] = {
     ]
 }
 
-GLOBALS: dict[str, Type] = {"ledger": rec("Ledger")}
+GLOBALS: dict[str, Type] = {"ledger": rec("Ledger"), "params": rec("Params")}

@@ -209,6 +209,10 @@ class Policy:
     exclude: tuple[str, ...]
     clauses: tuple[Clause, ...]
     span: Span = _span()
+    # ``paths params.NAME``: the paths are that param's globs (set when the pack is
+    # configured, engine.pack.with_params); ``paths`` holds them once set.
+    paths_param: str | None = None
+    paths_param_span: Span = _span()
 
     def rule_id(self, clause: Clause) -> str:
         """The rule id a clause reports under: ``policy-id`` or ``policy-id.name``."""

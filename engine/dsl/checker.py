@@ -130,6 +130,8 @@ class _Checker:
             problem = glob_error(glob)
             if problem is not None:
                 self.error(f"invalid path glob {glob!r}: {problem}", policy.span)
+        if policy.paths_param is not None:
+            self.param_paths(policy.paths_param, policy.paths_param_span)
         self.braces(policy.fix, "fix hint", policy.span)
         checked = []
         for index, clause in enumerate(policy.clauses):
@@ -139,6 +141,20 @@ class _Checker:
             if result is not None:
                 checked.append(result)
         return checked
+
+    def param_paths(self, name: str, span: ast.Span) -> None:
+        """``paths params.NAME`` names a param that holds globs."""
+        fields = RECORD_TYPES["Params"].fields
+        globs = [field for field, t in fields.items() if t == list_of(STR)]
+        if name not in fields:
+            hint = _suggest(name, list(fields)) or f"params: {', '.join(fields)}"
+            self.error(f"Params has no field '{name}'", span, hint=hint)
+        elif fields[name] != list_of(STR):
+            self.error(
+                f"paths needs globs, and params.{name} is a {fields[name]}",
+                span,
+                hint=f"use one of: {', '.join(globs)}",
+            )
 
     def clause(self, policy: ast.Policy, clause: ast.Clause, index: int) -> CheckedClause | None:
         errors_before = len(self.errors)

@@ -355,7 +355,9 @@ class _Printer:
             ("RATIONALE", f"rationale {quote(policy.rationale)}"),
             ("FIX", f"fix {quote(policy.fix)}"),
         ]
-        if policy.paths:
+        if policy.paths_param is not None:
+            settings.append(("PATHS", f"paths params.{policy.paths_param}"))
+        elif policy.paths:
             settings.append(("PATHS", "paths " + ", ".join(quote(p) for p in policy.paths)))
         if policy.exclude:
             settings.append(("EXCLUDE", "exclude " + ", ".join(quote(p) for p in policy.exclude)))

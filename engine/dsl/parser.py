@@ -10,11 +10,21 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from engine.core.errors import ErrorGroup, ProofgateError
 from engine.core.resources import grammar_text
 from engine.dsl import ast
+
+
+@dataclass(frozen=True)
+class _ParamPaths:
+    """``paths params.NAME``, read by :meth:`_Builder.setting` (``name`` None: none)."""
+
+    name: str | None
+    span: ast.Span
+
 
 # What a user would call the grammar's terminals, for "expected ..." messages.
 _TERMINAL_NAMES = {
@@ -176,21 +186,34 @@ class _Builder:
                 tree,
                 hint='add e.g.: deny for s in sentences where ... message "..."',
             )
+        paths = settings.get("paths", ())
+        param = paths if isinstance(paths, _ParamPaths) else _ParamPaths(None, ast.NO_SPAN)
         return ast.Policy(
             id=str(name),
             severity=settings.get("severity", "error"),
             rationale=settings.get("rationale", ""),
             fix=settings.get("fix", ""),
-            paths=settings.get("paths", ()),
+            paths=() if isinstance(paths, _ParamPaths) else paths,
             exclude=settings.get("exclude", ()),
             clauses=tuple(clauses),
             span=self.span(tree),
+            paths_param=param.name,
+            paths_param_span=param.span,
         )
 
     def setting(self, item: Any) -> Any:
         (value,) = item.children
         if item.data == "severity":
             return str(value.children[0])
+        if item.data == "paths" and value.data == "param_paths":
+            base, name = value.children
+            if str(base) != "params":
+                self.error(
+                    f"paths takes quoted globs or params.NAME, not '{base}.{name}'",
+                    value,
+                    hint='paths "/README.md", "docs/**/*.md" or paths params.product_surfaces',
+                )
+            return _ParamPaths(str(name), self.span(value))
         if item.data in ("paths", "exclude"):
             return tuple(self.string(s) for s in value.children)
         return self.text_of(value)

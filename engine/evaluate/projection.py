@@ -146,11 +146,12 @@ def _projections(program: Program) -> dict[str, Projection]:
     found: dict[str, list[tuple[RegoView, list[object]]]] = {}
     unclear: set[str] = set()
     positions: set[str] = set()
-    named = {*program.whole_collections(), "ledger"}
+    named = {*program.whole_collections(), *GLOBALS}
     for checked in program.clauses:
         view = rego_view(program, checked)
-        for node in view.uses("ledger"):
-            found.setdefault("ledger", []).append((view, [node]))
+        for name in GLOBALS:
+            for node in view.uses(name):
+                found.setdefault(name, []).append((view, [node]))
         for node in view.nodes:
             if not isinstance(node, ast.Var) or node.name not in COLLECTIONS:
                 continue

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.core.model import COLLECTIONS
+from engine.core.params import params_record
 from engine.dsl import ast
 from engine.dsl.program import RAW, CheckedClause, Program, conjuncts
 from engine.evaluate.facts import atom_matches
@@ -56,10 +57,17 @@ def elements(container: Any) -> list[Any]:
 
 
 class Evaluator:
-    def __init__(self, program: Program, collections: dict[str, list[Any]], ledger: Any) -> None:
+    def __init__(
+        self,
+        program: Program,
+        collections: dict[str, list[Any]],
+        ledger: Any,
+        params: Any = None,
+    ) -> None:
         self.program = program
         self.collections = collections
         self.ledger = ledger
+        self.params = params_record() if params is None else params  # the defaults
         self.anchor: ast.Matches | None = None
 
     # --- values ----------------------------------------------------------------
@@ -75,6 +83,8 @@ class Evaluator:
                 return env[expr.name]
             if expr.name == "ledger":
                 return self.ledger
+            if expr.name == "params":
+                return self.params
             if expr.name in COLLECTIONS:
                 return self.collections.get(expr.name, [])
             return UNDEF

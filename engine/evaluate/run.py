@@ -6,7 +6,7 @@ import functools
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.core.finding import Finding
@@ -30,10 +30,17 @@ CHUNK = 500
 Record = dict[str, Any]
 
 
+def _default_params() -> Record:
+    from engine.core.params import params_record
+
+    return params_record()
+
+
 @dataclass
 class InputModel:
     collections: dict[str, list[Record]]
     ledger: Record
+    params: Record = field(default_factory=_default_params)  # the ``params`` global
 
 
 def candidates(
@@ -47,7 +54,7 @@ def candidates(
     prefilter; with ``reported``, a clause whose findings are located at its
     candidate only keeps those in reported files (a finding elsewhere would be
     dropped), before any regex runs on them."""
-    evaluator = Evaluator(program, model.collections, model.ledger)
+    evaluator = Evaluator(program, model.collections, model.ledger, model.params)
     source = evaluator.value(checked.clause.generators[0].source, {})
     records = elements(source) if source is not UNDEF else []
     if reported is not None and checked.reports_at_candidate:
@@ -132,12 +139,13 @@ def build_inputs(
 def base_input(
     program: Program, model: InputModel, indexes: frozenset[tuple[str, str]] = frozenset()
 ) -> dict[str, Any]:
-    """The part of every input document that is not candidates: the ledger, the
-    whole collections, each record with only the fields and regex facts Rego reads
-    of it (:mod:`engine.evaluate.projection`), and the ``indexes`` of collections by a field
-    that joins look up (``engine.dsl.compile``)."""
+    """The part of every input document that is not candidates: the globals
+    (``ledger``, ``params``), the whole collections, each record with only the
+    fields and regex facts Rego reads of it (:mod:`engine.evaluate.projection`),
+    and the ``indexes`` of collections by a field that joins look up
+    (``engine.dsl.compile``)."""
     projected = projections(program)
-    ledger = projected["ledger"]
+    values = {"ledger": model.ledger, "params": model.params}
     index: dict[str, dict[str, dict[str, list[int]]]] = {}
     for name, key in sorted(indexes):
         positions: dict[str, list[int]] = index.setdefault(name, {}).setdefault(key, {})
@@ -147,7 +155,11 @@ def base_input(
                 positions.setdefault(value, []).append(position)
     return {
         "index": index,
-        "ledger": to_rego(model.ledger, GLOBALS["ledger"], ledger.atoms, ledger.fields),
+        **{
+            name: to_rego(values[name], GLOBALS[name], seen.atoms, seen.fields)
+            for name, seen in projected.items()
+            if name in GLOBALS
+        },
         "collections": {
             name: [
                 to_rego(record, rec(COLLECTIONS[name].record), seen.atoms, seen.fields)
@@ -275,7 +287,9 @@ def evaluate(
     documents: list[dict[str, Any]] = []
     indexes = frozenset(pair for module in modules for pair in module.indexes)
     for joined, keys in sorted(groups.items(), key=lambda item: sorted(item[0])):
-        part = InputModel({n: r for n, r in model.collections.items() if n in joined}, model.ledger)
+        part = InputModel(
+            {n: r for n, r in model.collections.items() if n in joined}, model.ledger, model.params
+        )
         used = frozenset(pair for pair in indexes if pair[0] in joined)
         documents += build_inputs(program, {key: chosen[key] for key in keys}, part, used)
     by_key = {c.key: c for c in program.clauses}

@@ -144,6 +144,11 @@ CLAUSES = {
         "{ledger.repo}",
         None,
     ),
+    "params": (
+        'for st in steps where st.run != params.baseline and params.runner_class_rank["gpu"] == 1',
+        "{params.baseline}",
+        None,
+    ),
     "ledger-nested-regex": (
         'for st in steps where ledger.forges["gitlab"].state matches /^ret/',
         "{st.line}",
@@ -198,6 +203,7 @@ def test_projections_name_the_fields_read() -> None:
         "jobs": {"id", "workflow"},
         "workflows": {"path", "tags"},
         "ledger": frozenset(),
+        "params": frozenset(),  # the globals are always sent, with the fields read
     }
     assert fields("count-collection")["jobs"] == frozenset()
     assert fields("index")["jobs"] == {"id"}
@@ -207,6 +213,7 @@ def test_projections_name_the_fields_read() -> None:
     assert fields("whole-record-compare")["jobs"] is None
     assert fields("ledger")["ledger"] == {"repo", "endpoints"}
     assert fields("ledger-nested-regex")["ledger"] == {"forges"}
+    assert fields("params")["params"] == {"baseline", "runner_class_rank"}
     program = program_for("main-nested-regex")
     assert main_fields(program, program.clauses[0]) == {"forges"}
 
