@@ -1,5 +1,5 @@
 """``python -m engine`` runs the proofgate command line."""
 
-from engine.cli import main
+from .cli import main
 
 main()

@@ -34,11 +34,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from engine.core.errors import ErrorGroup, ProofgateError
-from engine.core.finding import Finding
-from engine.core.jsontext import pretty
-from engine.core.result import BaselineReport, CheckResult, Entry
-from engine.core.text import read_utf8
+from .core.errors import ErrorGroup, ProofgateError
+from .core.finding import Finding
+from .core.jsontext import pretty
+from .core.result import BaselineReport, CheckResult, Entry
+from .core.text import read_utf8
 
 BASELINE_FILE = ".proofgate-baseline.json"
 VERSION = 1
@@ -86,7 +86,7 @@ def fingerprints(root: Path | None, findings: list[Finding]) -> list[str]:
 def _file_lines(root: Path | None, rel: str) -> list[str] | None:
     if root is None:
         return None
-    from engine.repo.discover import read_text
+    from .repo.discover import read_text
 
     text = read_text(root, rel).text
     return None if text is None else _LINE_BREAK.split(text)
@@ -153,7 +153,7 @@ def load(path: Path, label: str) -> list[Entry]:
 
 
 def _schema_error(label: str, text: str, error: ErrorDetails) -> ProofgateError:
-    from engine.extract import yamlsrc
+    from .extract import yamlsrc
 
     try:
         documents = yamlsrc.load(text)

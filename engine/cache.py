@@ -91,11 +91,9 @@ _SCHEMA = {
 @functools.cache
 def fingerprint() -> str:
     """A digest of proofgate's own files and of the libraries its results come from."""
-    import engine
-
     digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
-    roots = [Path(engine.__file__).parent]
-    from engine.core.resources import grammar_text
+    roots = [Path(__file__).parent]  # the package: cache.py sits at its top
+    from .core.resources import grammar_text
 
     digest.update(grammar_text().encode())
     for name in _LIBRARIES:

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from engine.core.errors import ProofgateError
+from .core.errors import ProofgateError
 
 if TYPE_CHECKING:
-    from engine.config import Config
-    from engine.core.result import CheckResult
+    from .config import Config
+    from .core.result import CheckResult
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 CACHE_DIRECTORY = ".proofgate_cache"  # engine.cache.DIRECTORY, without importing it
@@ -49,7 +49,7 @@ def _today(now: str | None) -> dt.date:
 
 def _policy_dirs(policies: tuple[str, ...], config: Config | None = None) -> list[Path]:
     """``-p`` directories, else the configured ones, else the shipped pack."""
-    from engine.core.resources import policy_location, shipped_policies
+    from .core.resources import policy_location, shipped_policies
 
     if policies:
         return [policy_location(p) for p in policies]
@@ -63,7 +63,7 @@ def _repo_config(
 ) -> Config:
     """The configuration at the repo root (``--root``, else the enclosing work tree),
     or the ``--config`` file."""
-    from engine.repo.discover import find_root
+    from .repo.discover import find_root
 
     repo = find_root(root)
     _confine(repo, policies, config_file)
@@ -72,7 +72,7 @@ def _repo_config(
 
 def _load_config(repo: Path, config_file: str | None) -> Config:
     """``--config FILE`` (the user's: its paths are relative to it), else the repo's."""
-    from engine.config import PYPROJECT, PYPROJECT_TABLE, load_config, read_config
+    from .config import PYPROJECT, PYPROJECT_TABLE, load_config, read_config
 
     if config_file is None:
         return load_config(repo)
@@ -85,8 +85,8 @@ def _load_config(repo: Path, config_file: str | None) -> Config:
 def _confine(repo: Path, *given: tuple[str, ...] | str | None) -> None:
     """Errors echo the content of files under ``repo``, of the installed pack and of
     the paths the user gave (``given``), and of no other file (docs/security.md)."""
-    from engine.core.errors import confine
-    from engine.core.resources import shipped_policies
+    from .core.errors import confine
+    from .core.resources import shipped_policies
 
     named: list[str | Path] = [shipped_policies()]
     for value in given:
@@ -120,10 +120,10 @@ def _configured_check(
 ) -> _Checked:
     """Check with the repo's configuration; the flags given override it. ``stdin``
     is (the path as given, the text) for ``check -``."""
-    from engine.config import default_ledger
-    from engine.pack import Pack, read_pack
-    from engine.pipeline import Options, run
-    from engine.repo.discover import find_root
+    from .config import default_ledger
+    from .pack import Pack, read_pack
+    from .pipeline import Options, run
+    from .repo.discover import find_root
 
     repo = find_root(root, (stdin[0],) if stdin else paths)
     _confine(repo, policies, ledger, baseline, config_file)
@@ -160,7 +160,7 @@ class _Group(click.Group):
     """Turns ProofgateError into exit code 2 with a rendered message."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from engine.core.errors import confine
+        from .core.errors import confine
 
         try:
             return super().invoke(ctx)
@@ -336,9 +336,9 @@ def check(
     Settings come from .proofgate.toml or [tool.proofgate] in pyproject.toml;
     flags override them.
     """
-    from engine.filters import select_rules, unknown_prefixes
-    from engine.report import render
-    from engine.report.text import render_statistics, summary_line
+    from .filters import select_rules, unknown_prefixes
+    from .report import render
+    from .report.text import render_statistics, summary_line
 
     stdin: tuple[str, str] | None = None
     if "-" in paths or stdin_filename:
@@ -372,7 +372,7 @@ def check(
         )
     baseline_file = baseline_file or config.baseline()
     if baseline_file:
-        from engine import baseline
+        from . import baseline
 
         entries = baseline.load(Path(baseline_file), baseline_file)
         result = baseline.apply(result, entries, baseline_file)
@@ -425,7 +425,7 @@ def baseline_command(
     output: str | None,
 ) -> None:
     """Record today's findings so that 'check --baseline FILE' reports only new ones."""
-    from engine import baseline
+    from . import baseline
 
     checked = _configured_check(
         root, paths, policies, ledger, now, backend, not no_cache, jobs, config_file=config_file
@@ -443,7 +443,7 @@ def compile_command(files: tuple[str, ...]) -> None:
 
     A file is compiled with the rest of its directory, whose patterns it may use.
     """
-    from engine.pack import load_policies
+    from .pack import load_policies
 
     paths = [Path(f).resolve() for f in files]
     policy_set = load_policies(sorted({p.parent if p.is_file() else p for p in paths}))
@@ -472,8 +472,8 @@ def rules_command(
     policies: tuple[str, ...], root: str | None, config_file: str | None, fmt: str
 ) -> None:
     """List every rule a check loads: id, policy, severity as configured, description."""
-    from engine.pack import load_policies
-    from engine.report.rules import render
+    from .pack import load_policies
+    from .report.rules import render
 
     config = _repo_config(root, policies, config_file)
     catalogue = load_policies(_policy_dirs(policies, config)).catalogue
@@ -494,9 +494,9 @@ def explain(
     """Print a policy's rationale, fix hint, the params it reads with their values
     in force, and its source (or what an engine rule, parse-error or
     suppression-*, reports)."""
-    from engine.core.params import fill, shown
-    from engine.core.text import did_you_mean, shown_path
-    from engine.pack import configure, load_policies, params_read
+    from .core.params import fill, shown
+    from .core.text import did_you_mean, shown_path
+    from .pack import configure, load_policies, params_read
 
     config = _repo_config(root, policies, config_file)
     policy_set = configure(load_policies(_policy_dirs(policies, config)), config)
@@ -505,7 +505,7 @@ def explain(
     policy = by_policy.get(rule_id) or (known[rule_id].policy if rule_id in known else None)
     engine_rule = policy_set.catalogue.engine_rule(rule_id)
     if policy is None and engine_rule is not None:
-        from engine.core.rules import ENGINE_RULE_DETAILS
+        from .core.rules import ENGINE_RULE_DETAILS
 
         click.echo(f"{engine_rule.id} ({engine_rule.severity})")
         click.echo("reported by: proofgate itself, not a policy (engine/core/rules.py)")
@@ -575,8 +575,8 @@ def policy_tests(
     when one of them is a policy file (.policy, .rego) or lies in the tests/
     folder of a policy directory loaded; otherwise there is nothing to test.
     """
-    from engine.policytest.run import run_suite
-    from engine.report.tests import render
+    from .policytest.run import run_suite
+    from .report.tests import render
 
     config = _repo_config(policies=policies)
     dirs = _policy_dirs(policies, config)
@@ -629,17 +629,17 @@ def matrix_command(
 
     Docs embed it between <!-- proofgate:matrix --> and <!-- /proofgate:matrix -->.
     """
-    from engine import matrix
-    from engine.extract import matrix as proof_matrix
-    from engine.pipeline import load_ledger
-    from engine.repo.discover import find_root
-    from engine.repo.inputs import DEFAULT_LEDGER
+    from . import matrix
+    from .extract import matrix as proof_matrix
+    from .pipeline import load_ledger
+    from .repo.discover import find_root
+    from .repo.inputs import DEFAULT_LEDGER
 
     if files and not write:
         raise click.UsageError("FILES are only used with --write")
     if write and fmt != "markdown":
         raise click.UsageError("--write embeds the Markdown table; --format is for printing")
-    from engine.config import default_ledger
+    from .config import default_ledger
 
     repo, today = find_root(root), _today(now)
     _confine(repo, ledger)
@@ -685,8 +685,8 @@ def init_command(root: str | None, force: bool) -> None:
 
     Existing files are left alone (and named) unless --force.
     """
-    from engine.repo.discover import find_root
-    from engine.starter import WORKFLOW, write_starters
+    from .repo.discover import find_root
+    from .starter import WORKFLOW, write_starters
 
     for written in write_starters(find_root(root), force):
         why = f": {written.why}" if written.why else ""
@@ -712,8 +712,8 @@ def fmt_command(files: tuple[str, ...], write: bool, check_only: bool, diff: boo
     Comments are kept with the line they precede; a file the formatter cannot
     rewrite faithfully is an error (exit 2).
     """
-    from engine.core.errors import ErrorGroup
-    from engine.dsl.format import format_files, write_changed
+    from .core.errors import ErrorGroup
+    from .dsl.format import format_files, write_changed
 
     if sum((write, check_only, diff)) > 1:
         raise click.UsageError("--write, --check and --diff exclude each other")

@@ -51,17 +51,17 @@ from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any, Literal
 
-from engine.core.errors import ErrorGroup, ProofgateError
-from engine.core.finding import Finding
-from engine.core.globs import selected
-from engine.core.rules import names_rule
-from engine.core.text import read_utf8, shown_path
+from .core.errors import ErrorGroup, ProofgateError
+from .core.finding import Finding
+from .core.globs import selected
+from .core.rules import names_rule
+from .core.text import read_utf8, shown_path
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from pydantic_core import ErrorDetails
 
-    from engine.core.rules import Rule
+    from .core.rules import Rule
 
 CONFIG_FILE = ".proofgate.toml"
 PYPROJECT = "pyproject.toml"
@@ -100,7 +100,7 @@ def schema() -> type[BaseModel]:
     from pydantic_core import PydanticCustomError
 
     def valid_glob(glob: str) -> str:
-        from engine.core.globs import glob_error
+        from .core.globs import glob_error
 
         if ".." in glob.replace("\\", "/").split("/"):
             raise PydanticCustomError(
@@ -188,7 +188,7 @@ class Config:
     def policy_dirs(self) -> list[Path]:
         """The configured policy directories; raise at the key when one is missing
         or leaves the repo root (or holds a symlink that does)."""
-        from engine.core.resources import BUILTIN, policy_location
+        from .core.resources import BUILTIN, policy_location
 
         dirs = [
             policy_location(name) if name == BUILTIN else self.inside(name, ("policies", i))
@@ -281,7 +281,7 @@ class Config:
     def params(self) -> dict[str, Any]:
         """The ``params`` global in force: ``[params]`` over the defaults
         (``primary-surface`` is the older name of ``params.product_surfaces``)."""
-        from engine.core.params import params_record
+        from .core.params import params_record
 
         given = dict(self.settings.params)
         if self.settings.primary_surface is not None:
@@ -343,7 +343,7 @@ def key_position(text: str, key: Key) -> tuple[int, int]:
     """The 1-based line and column of a key in TOML text: the key's name on the line
     where the scanner placed its value (a dotted key ``a.b = 1`` places ``a`` at
     its first child), else its nearest placed parent, else line 1."""
-    from engine.extract.generic import nearest_span, toml_spans
+    from .extract.generic import nearest_span, toml_spans
 
     spans = toml_spans(text)
     children = [span for path, span in spans.items() if path[: len(key)] == key]
@@ -388,7 +388,7 @@ def _within(root: Path, path: Path) -> Path:
 def default_ledger(root: Path) -> None:
     """Raise when the default ledger at ``root`` is a symlink out of the repo root (the
     ledger read when neither --ledger nor the configuration names one)."""
-    from engine.repo.inputs import DEFAULT_LEDGER
+    from .repo.inputs import DEFAULT_LEDGER
 
     path = root / DEFAULT_LEDGER
     if path.is_symlink():
@@ -403,7 +403,7 @@ def load_config(root: Path) -> Config:
 
 def read_config(path: Path, table: tuple[str, ...] = ()) -> Config:
     """Read and validate a configuration file; raise ProofgateError with positions."""
-    from engine.extract.generic import toml_error_at
+    from .extract.generic import toml_error_at
 
     text = read_utf8(path)
     try:
@@ -437,13 +437,13 @@ def read_config(path: Path, table: tuple[str, ...] = ()) -> Config:
 
 
 def _schema_error(config: Config, error: ErrorDetails) -> ProofgateError:
-    from engine.extract.generic import key_path
+    from .extract.generic import key_path
 
     loc = tuple(error["loc"])
     where = key_path((*config.table, *loc))
     if error["type"] == "extra_forbidden" and len(loc) == 2 and loc[0] == "params":
-        from engine.core.params import DEFAULTS
-        from engine.core.text import did_you_mean
+        from .core.params import DEFAULTS
+        from .core.text import did_you_mean
 
         close = did_you_mean(str(loc[1]), list(DEFAULTS))
         hint = f"did you mean '{close}'? " if close else ""

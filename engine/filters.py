@@ -18,17 +18,17 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from engine.core.finding import Finding
-from engine.core.result import CheckResult
-from engine.core.rules import (
+from .core.finding import Finding
+from .core.result import CheckResult
+from .core.rules import (
     SUPPRESSION_EXPIRED,
     SUPPRESSION_INVALID,
     SUPPRESSION_UNUSED,
     Rule,
     names_rule,
 )
-from engine.core.text import did_you_mean
-from engine.extract.suppressions import Suppression
+from .core.text import did_you_mean
+from .extract.suppressions import Suppression
 
 
 @dataclass

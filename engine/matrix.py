@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.extract.matrix import OPEN, embed, find_regions
+from .extract.matrix import OPEN, embed, find_regions
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -30,7 +30,7 @@ def write_matrices(root: Path, paths: list[str], lines: list[str]) -> WriteResul
     Files without an opening marker are left alone (not even rewritten);
     a byte order mark and every byte outside the regions are kept.
     """
-    from engine.repo.discover import read_text
+    from .repo.discover import read_text
 
     result = WriteResult([], [], [], [], [])
     for rel in paths:
@@ -65,7 +65,7 @@ def write_matrices(root: Path, paths: list[str], lines: list[str]) -> WriteResul
 def resolve_files(root: Path, files: list[str]) -> list[str]:
     """Repo-relative paths of FILES given on the command line (from the current
     directory, else from the root); each must be a file inside the root."""
-    from engine.core.errors import ProofgateError
+    from .core.errors import ProofgateError
 
     found = []
     for name in files:
@@ -83,8 +83,8 @@ def resolve_files(root: Path, files: list[str]) -> list[str]:
 
 def marked_files(root: Path) -> list[str]:
     """The Markdown files under ``root`` (as ``proofgate check`` finds them) with a marker."""
-    from engine.extract import kind_of
-    from engine.repo.discover import discover, read_text
+    from .extract import kind_of
+    from .repo.discover import discover, read_text
 
     found = []
     for rel in discover(root, []).paths:

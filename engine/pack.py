@@ -14,18 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.core.errors import ErrorGroup, ProofgateError
-from engine.core.model import COLLECTIONS
-from engine.core.params import fill, params_record
-from engine.core.rules import ANY_FILE, ENGINE_RULES, LEDGER, PARSE_ERROR, Rule
-from engine.core.text import did_you_mean, read_utf8, shown_path
-from engine.dsl.files import policy_files
+from .core.errors import ErrorGroup, ProofgateError
+from .core.model import COLLECTIONS
+from .core.params import fill, params_record
+from .core.rules import ANY_FILE, ENGINE_RULES, LEDGER, PARSE_ERROR, Rule
+from .core.text import did_you_mean, read_utf8, shown_path
+from .dsl.files import policy_files
 
 if TYPE_CHECKING:
-    from engine.cache import Cache
-    from engine.config import Config, Key
-    from engine.dsl.compile import RegoModule
-    from engine.dsl.program import CheckedClause, Program
+    from .cache import Cache
+    from .config import Config, Key
+    from .dsl.compile import RegoModule
+    from .dsl.program import CheckedClause, Program
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Catalogue:
                 listed.append(clause.rule)
             described.setdefault(clause.rule, _clause_rule(clause, policy_set.params))
         if policy_set.rego:
-            from engine.evaluate.handwritten import packages
+            from .evaluate.handwritten import packages
 
             for package in packages(policy_set.rego):
                 rules.setdefault(package, [package])
@@ -162,7 +162,7 @@ def compile_pack(pack: PackSources, cache: Cache | None = None) -> PolicySet:
     (one put there carries regopy's bundle and the prescreen's databases too)."""
     entry = ""
     if cache is not None and cache.enabled:
-        from engine.cache import key
+        from .cache import key
 
         entry = key("pack", *pack.key_parts())
         found = cache.get("pack", entry)
@@ -170,8 +170,8 @@ def compile_pack(pack: PackSources, cache: Cache | None = None) -> PolicySet:
             return found
     policy_set = _compile(pack.policies, pack.rego)
     if cache is not None and entry:
-        from engine.evaluate.prescreen import prepared
-        from engine.evaluate.run import regopy_bundle
+        from .evaluate.prescreen import prepared
+        from .evaluate.run import regopy_bundle
 
         policy_set.bundle = regopy_bundle(policy_set.modules)
         policy_set.prescreen = prepared(policy_set.program)
@@ -180,9 +180,9 @@ def compile_pack(pack: PackSources, cache: Cache | None = None) -> PolicySet:
 
 
 def _compile(sources: dict[str, str], rego: dict[str, str]) -> PolicySet:
-    from engine.dsl.checker import check_program
-    from engine.dsl.compile import compile_program
-    from engine.dsl.parser import parse
+    from .dsl.checker import check_program
+    from .dsl.compile import compile_program
+    from .dsl.parser import parse
 
     modules = []
     errors: list[ProofgateError] = []
@@ -215,7 +215,7 @@ class Pack:
     @classmethod
     def of(cls, policy_set: PolicySet, config: Config | None = None) -> Pack:
         """A pack already compiled (tests and benches compile once for many checks)."""
-        from engine.config import Config
+        from .config import Config
 
         pack = cls(PackSources(policy_set.sources, policy_set.rego), config or Config(), False)
         pack.__dict__["policies"] = configure(policy_set, pack.config)
@@ -242,7 +242,7 @@ class Pack:
 
     @functools.cached_property
     def policies(self) -> PolicySet:
-        from engine.cache import open_user_cache
+        from .cache import open_user_cache
 
         packs = open_user_cache(self.use_cache)
         try:
@@ -277,7 +277,7 @@ def with_params(program: Program, params: dict[str, Any]) -> Program:
 
 
 def _unknown_ids(config: Config, known: set[str], policies: set[str]) -> list[ProofgateError]:
-    from engine.config import PRIMARY_SURFACE_POLICY
+    from .config import PRIMARY_SURFACE_POLICY
 
     def unknown(name: str, key: Key, what: str, choices: set[str]) -> ProofgateError:
         close = did_you_mean(name, sorted(choices))
@@ -331,9 +331,9 @@ def with_paths(program: Program, overrides: dict[str, list[str]]) -> Program:
 def params_read(program: Program, policy_id: str) -> list[str]:
     """The params a policy reads (in its conditions, messages, fix hints or
     ``paths``), by their configured names, in the order of the defaults."""
-    from engine.core.params import DEFAULTS, source_of
-    from engine.dsl import ast
-    from engine.dsl.program import placeholders, walk_clause
+    from .core.params import DEFAULTS, source_of
+    from .dsl import ast
+    from .dsl.program import placeholders, walk_clause
 
     read: set[str] = set()
     for checked in program.clauses:

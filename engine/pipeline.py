@@ -25,24 +25,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from engine.core.errors import ErrorGroup, ProofgateError
-from engine.core.finding import Finding
-from engine.core.model import COLLECTIONS
-from engine.core.result import CheckResult, Suppressed
-from engine.core.rules import LEDGER, PARSE_ERROR
-from engine.core.text import read_utf8
-from engine.extract.base import Extraction, Problem, SourceFile
-from engine.pack import local_collections
-from engine.repo.inputs import RepoInputs, ledger_location, read_repo
+from .core.errors import ErrorGroup, ProofgateError
+from .core.finding import Finding
+from .core.model import COLLECTIONS
+from .core.result import CheckResult, Suppressed
+from .core.rules import LEDGER, PARSE_ERROR
+from .core.text import read_utf8
+from .extract.base import Extraction, Problem, SourceFile
+from .pack import local_collections
+from .repo.inputs import RepoInputs, ledger_location, read_repo
 
 if TYPE_CHECKING:
-    from engine.cache import Cache
-    from engine.config import Config
-    from engine.dsl.program import Program
-    from engine.extract.base import Record
-    from engine.extract.batch import Keep
-    from engine.extract.suppressions import Suppression
-    from engine.pack import Pack, PolicySet
+    from .cache import Cache
+    from .config import Config
+    from .dsl.program import Program
+    from .extract.base import Record
+    from .extract.batch import Keep
+    from .extract.suppressions import Suppression
+    from .pack import Pack, PolicySet
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,7 +69,7 @@ class Options:
 def run(pack: Pack, root: Path, options: Options | None = None) -> CheckResult:
     """Check the repo at ``root`` with ``pack`` (and its configuration); see
     :mod:`engine.repo.scope` for what is read and reported."""
-    from engine.cache import open_cache
+    from .cache import open_cache
 
     options = options or Options()
     cache = open_cache(root, options.use_cache)
@@ -112,7 +112,7 @@ def _selects(pack: Pack, root: Path) -> Callable[[str], bool]:
 
 def _result_key(pack: Pack, root: Path, options: Options, inputs: RepoInputs) -> str:
     """The key of a whole result: everything it depends on (:mod:`engine.cache`)."""
-    from engine.cache import key
+    from .cache import key
 
     parts = [
         "result",
@@ -152,20 +152,20 @@ def _load_ledger(
     """The ledger's global and collections (from ``cache`` when its text, the date
     and the repo's answer to each evidence path are those of a stored load)."""
     if path is None or rel is None:
-        from engine.extract.ledger import absent_ledger
+        from .extract.ledger import absent_ledger
 
         return absent_ledger(), Extraction()
     text = read_utf8(path)
     entry = ""
     if cache is not None and cache.enabled:
-        from engine.cache import key
-        from engine.extract.evidence import same_evidence
+        from .cache import key
+        from .extract.evidence import same_evidence
 
         entry = key("ledger", rel, text, today.isoformat(), str(root))
         found = cache.get("ledger", entry)
         if isinstance(found, tuple) and same_evidence(found, root):
             return found
-    from engine.extract.ledger import load_ledger as extract_ledger
+    from .extract.ledger import load_ledger as extract_ledger
 
     record, extraction = extract_ledger(rel, text, root, today)
     if cache is not None and entry and not extraction.problems:
@@ -207,7 +207,7 @@ def _with_one_regex_timer(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def bounded(*args: P.args, **kwargs: P.kwargs) -> R:
-        from engine.dsl.regex import time_bounded
+        from .dsl.regex import time_bounded
 
         with time_bounded():
             return function(*args, **kwargs)
@@ -238,7 +238,7 @@ def _run_steps(
 ) -> CheckResult:
     """Load the ledger, extract, evaluate and filter."""
     if policies.prescreen is not None:
-        from engine.evaluate.prescreen import adopt
+        from .evaluate.prescreen import adopt
 
         adopt(policies.program, policies.prescreen)
     ledger, ledger_extraction = _load_ledger(
@@ -259,15 +259,15 @@ def _extract(
 ) -> _Extracted:
     """The records of every file read (of the kinds the policies use), the ledger's
     collections, and a ``files`` record for every file of the repo."""
-    from engine.extract import EXTRACTORS, kind_of
-    from engine.extract.batch import extract_files
-    from engine.extract.suppressions import Comments
+    from .extract import EXTRACTORS, kind_of
+    from .extract.batch import extract_files
+    from .extract.suppressions import Comments
 
     program = policies.program
     used = program.collections_used()
     kinds = {kind for name in used for kind in COLLECTIONS[name].kinds}
     if policies.rego:
-        from engine.evaluate.handwritten import STRUCTURED_KINDS
+        from .evaluate.handwritten import STRUCTURED_KINDS
 
         kinds |= STRUCTURED_KINDS
     collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
@@ -310,7 +310,7 @@ def _keeper(
     """Which extracted records the evaluation needs: every record of the collections
     the program reads and joins across files, and of the ``local`` ones
     (:func:`engine.pack.local_collections`) only the candidates of their clauses."""
-    from engine.evaluate.run import InputModel, candidates
+    from .evaluate.run import InputModel, candidates
 
     clauses = {name: [c for c in program.clauses if c.main_collection == name] for name in local}
 
@@ -334,8 +334,8 @@ def _evaluate(
     options: Options,
 ) -> list[Finding]:
     """The findings of the compiled policies and of hand-written Rego."""
-    from engine.evaluate.run import InputModel, evaluate
-    from engine.extract.batch import default_jobs
+    from .evaluate.run import InputModel, evaluate
+    from .extract.batch import default_jobs
 
     scope = inputs.scope
     findings = evaluate(
@@ -348,7 +348,7 @@ def _evaluate(
         jobs=default_jobs() if options.jobs is None else max(1, options.jobs),
     )
     if policies.rego:
-        from engine.evaluate.handwritten import evaluate_files
+        from .evaluate.handwritten import evaluate_files
 
         findings += evaluate_files(policies.rego, extracted.structured, options.backend)
     return findings
@@ -366,8 +366,8 @@ def _filter(
 ) -> CheckResult:
     """The result: parse errors added, suppressions and the configuration applied,
     only the findings in the files reported on."""
-    from engine.extract import kind_of
-    from engine.filters import apply
+    from .extract import kind_of
+    from .filters import apply
 
     scope = inputs.scope
     found = sorted(set(findings) | {parse_error(p) for p in extracted.problems})

@@ -14,9 +14,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.config import CONFIG_FILE, PYPROJECT, PYPROJECT_TABLE, read_config
-from engine.core.errors import ProofgateError
-from engine.core.params import DEFAULTS, MEANING, shown
+from .config import CONFIG_FILE, PYPROJECT, PYPROJECT_TABLE, read_config
+from .core.errors import ProofgateError
+from .core.params import DEFAULTS, MEANING, shown
 
 WORKFLOW = ".github/workflows/proofgate.yml"
 LEDGER = "proofs.yaml"

@@ -238,7 +238,7 @@ def readme_commands() -> list[str]:
 
 
 def test_readme_baseline_commands_run(repo: Path) -> None:
-    python = f"{shlex.quote(sys.executable)} -m engine"
+    python = f"{shlex.quote(sys.executable)} -m proofgate"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     results = []
     for command in readme_commands():

@@ -157,7 +157,7 @@ def test_malformed_repo_file_is_a_parse_error_finding(tmp_path: Path) -> None:
 
 def test_real_subprocess() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "engine", "check", "--root", str(DRIFTING), "-f", "json"],
+        [sys.executable, "-m", "proofgate", "check", "--root", str(DRIFTING), "-f", "json"],
         capture_output=True,
         text=True,
         cwd=REPO,

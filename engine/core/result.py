@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.core.finding import Finding
-from engine.core.rules import Rule
+from .finding import Finding
+from .rules import Rule
 
 
 @dataclass

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.core.globs import selected
+from .globs import selected
 
 if TYPE_CHECKING:
-    from engine.core.finding import Finding
+    from .finding import Finding
 
 ANY_FILE = "*"  # a kind that stands for every file (the ``files`` collection)
 LEDGER = "ledger"  # the kind of the proof ledger

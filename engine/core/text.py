@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from engine.core.errors import ProofgateError
+from .errors import ProofgateError
 
 
 def read_utf8(path: Path) -> str:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from engine.core.errors import ErrorGroup, ProofgateError
-from engine.core.model import (
+from ..core.errors import ErrorGroup, ProofgateError
+from ..core.model import (
     ANY,
     BOOL,
     COLLECTIONS,
@@ -26,11 +26,11 @@ from engine.core.model import (
     list_of,
     rec,
 )
-from engine.core.text import did_you_mean
-from engine.dsl import ast
-from engine.dsl.predicates import Inliner
-from engine.dsl.program import PLACEHOLDER, Atom, CheckedClause, Program, conjuncts, placeholders
-from engine.dsl.regex import CompiledRegex, RegexError, compile_regex
+from ..core.text import did_you_mean
+from . import ast
+from .predicates import Inliner
+from .program import PLACEHOLDER, Atom, CheckedClause, Program, conjuncts, placeholders
+from .regex import CompiledRegex, RegexError, compile_regex
 
 FUNCTIONS = {"count": "count(list | map) -> num"}
 # regopy keeps strings holding quotes, backslashes or control characters in
@@ -124,7 +124,7 @@ class _Checker:
             return None
 
     def policy(self, policy: ast.Policy) -> list[CheckedClause]:
-        from engine.core.globs import glob_error
+        from ..core.globs import glob_error
 
         for glob in (*policy.paths, *policy.exclude):
             problem = glob_error(glob)

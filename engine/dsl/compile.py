@@ -33,9 +33,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from engine.core.model import COLLECTIONS, GLOBALS, RECORD_TYPES, STR
-from engine.dsl import ast
-from engine.dsl.program import FACTS, RAW, CheckedClause, Program, conjuncts, walk
+from ..core.model import COLLECTIONS, GLOBALS, RECORD_TYPES, STR
+from . import ast
+from .program import FACTS, RAW, CheckedClause, Program, conjuncts, walk
 
 ROOT_PACKAGE = "proofgate"
 

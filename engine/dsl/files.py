@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.core.errors import ProofgateError
+from ..core.errors import ProofgateError
 
 SUFFIXES = (".policy", ".rego")
 

@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from engine.core.errors import ProofgateError
-from engine.core.text import read_utf8
-from engine.dsl import ast
-from engine.dsl.files import policy_files
-from engine.dsl.parser import parse, tokens
+from ..core.errors import ProofgateError
+from ..core.text import read_utf8
+from . import ast
+from .files import policy_files
+from .parser import parse, tokens
 
 WIDTH = 100
 _POLICY_INDENT, _CLAUSE_INDENT, _CONTINUATION = 2, 4, 6

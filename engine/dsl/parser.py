@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine.core.errors import ErrorGroup, ProofgateError
-from engine.core.resources import grammar_text
-from engine.dsl import ast
+from ..core.errors import ErrorGroup, ProofgateError
+from ..core.resources import grammar_text
+from . import ast
 
 
 @dataclass(frozen=True)

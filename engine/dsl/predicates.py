@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TypeVar
 
-from engine.dsl import ast
+from . import ast
 
 N = TypeVar("N")
 

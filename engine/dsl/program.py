@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.core.model import COLLECTIONS, Type
-from engine.dsl import ast
-from engine.dsl.regex import CompiledRegex
+from ..core.model import COLLECTIONS, Type
+from . import ast
+from .regex import CompiledRegex
 
 FACTS = "_m"  # the record field where Rego finds the regex matches Python computed
 RAW = "#raw"  # a hit value's key suffix: a capture as written (engine.dsl.regex)

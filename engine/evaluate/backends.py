@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.core.errors import ErrorGroup, ProofgateError
-from engine.core.text import ByteLineIndex
+from ..core.errors import ErrorGroup, ProofgateError
+from ..core.text import ByteLineIndex
 
 
 class Backend(Protocol):

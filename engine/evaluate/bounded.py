@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-from engine.core.errors import ProofgateError
+from ..core.errors import ProofgateError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

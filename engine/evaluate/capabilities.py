@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from engine.core.errors import ErrorGroup, ProofgateError
+from ..core.errors import ErrorGroup, ProofgateError
 
 _CLOCK = "reads the clock (proofgate's only clock is --now)"
 _RANDOM = "draws random numbers (findings must be the same on every run)"

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from engine.core.errors import ProofgateError
-from engine.core.model import RECORD_TYPES, Type
-from engine.dsl.program import FACTS, Atom
-from engine.dsl.regex import MATCH_TIMEOUT, RegexTimeout
+from ..core.errors import ProofgateError
+from ..core.model import RECORD_TYPES, Type
+from ..dsl.program import FACTS, Atom
+from ..dsl.regex import MATCH_TIMEOUT, RegexTimeout
 
 T = TypeVar("T")
 

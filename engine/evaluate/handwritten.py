@@ -17,10 +17,10 @@ import tomllib
 from collections import Counter
 from typing import Any
 
-from engine.core.errors import ProofgateError
-from engine.core.finding import Finding
-from engine.evaluate.backends import make_backend
-from engine.evaluate.bounded import Stopped, run_bounded
+from ..core.errors import ProofgateError
+from ..core.finding import Finding
+from .backends import make_backend
+from .bounded import Stopped, run_bounded
 
 STRUCTURED_KINDS = {"yaml", "json", "toml", "workflow", "action", "flake_lock"}
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][A-Za-z0-9_.]*)", re.MULTILINE)
@@ -45,7 +45,7 @@ def packages(modules: dict[str, str]) -> list[str]:
 
 def parse_data(kind: str, text: str) -> Any:
     """The file's data as conftest would give it to Rego (None if unreadable)."""
-    from engine.extract import yamlsrc
+    from ..extract import yamlsrc
 
     try:
         if kind in ("json", "flake_lock"):
@@ -70,7 +70,7 @@ def evaluate_files(
     checked against the built-ins Rego from the checked repo may use
     (:mod:`engine.evaluate.capabilities`).
     """
-    from engine.evaluate.capabilities import check_modules
+    from .capabilities import check_modules
 
     check_modules(modules)
     names = packages(modules)

@@ -9,7 +9,7 @@ from typing import Any
 def _sentence_text(record: dict[str, Any], offset: int) -> tuple[int, int] | None:
     if "_map" not in record:
         return None
-    from engine.extract.markdown import locate
+    from ..extract.markdown import locate
 
     return locate(record, offset)
 

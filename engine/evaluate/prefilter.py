@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.dsl import ast
-from engine.dsl.program import CheckedClause, Program, walk
-from engine.evaluate.facts import atom_found
-from engine.evaluate.memo import memo
-from engine.evaluate.reference import Evaluator
+from ..dsl import ast
+from ..dsl.program import CheckedClause, Program, walk
+from .facts import atom_found
+from .memo import memo
+from .reference import Evaluator
 
 # A three-valued test of one candidate: False when the condition cannot hold,
 # True when it holds whatever the unknown parts are, None when that depends on them.

@@ -34,8 +34,8 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
-from engine.dsl import ast
-from engine.dsl.literals import (
+from ..dsl import ast
+from ..dsl.literals import (
     All,
     Formula,
     condition,
@@ -43,9 +43,9 @@ from engine.dsl.literals import (
     literals,
     searchable,
 )
-from engine.dsl.program import CheckedClause, Program, conjuncts
-from engine.evaluate.facts import field_value
-from engine.evaluate.memo import Memo, memo
+from ..dsl.program import CheckedClause, Program, conjuncts
+from .facts import field_value
+from .memo import Memo, memo
 
 MIN_RECORDS = 1000  # smaller collections: importing and compiling would cost more
 

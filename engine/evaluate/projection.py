@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.core.model import COLLECTIONS, GLOBALS, POSITION, RECORD_TYPES, Type, rec
-from engine.dsl import ast
-from engine.dsl.program import Atom, CheckedClause, Program, children, walk
+from ..core.model import COLLECTIONS, GLOBALS, POSITION, RECORD_TYPES, Type, rec
+from ..dsl import ast
+from ..dsl.program import Atom, CheckedClause, Program, children, walk
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from engine.core.model import COLLECTIONS
-from engine.core.params import params_record
-from engine.dsl import ast
-from engine.dsl.program import RAW, CheckedClause, Program, conjuncts
-from engine.evaluate.facts import atom_matches
+from ..core.model import COLLECTIONS
+from ..core.params import params_record
+from ..dsl import ast
+from ..dsl.program import RAW, CheckedClause, Program, conjuncts
+from .facts import atom_matches
 
 UNDEF: Any = object()
 Env = dict[str, Any]

@@ -9,19 +9,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.core.finding import Finding
-from engine.core.globs import selected
-from engine.core.model import COLLECTIONS, GLOBALS, rec
-from engine.dsl import ast
-from engine.dsl.compile import RegoModule, aggregate_module
-from engine.dsl.program import RAW, CheckedClause, Program, placeholders, walk
-from engine.evaluate.backends import Backend, RegopyBackend, make_backend
-from engine.evaluate.facts import to_rego
-from engine.evaluate.memo import memo
-from engine.evaluate.prefilter import prefilter as compiled_prefilter
-from engine.evaluate.prescreen import prescreened
-from engine.evaluate.projection import main_fields, projections
-from engine.evaluate.reference import UNDEF, Evaluator, elements
+from ..core.finding import Finding
+from ..core.globs import selected
+from ..core.model import COLLECTIONS, GLOBALS, rec
+from ..dsl import ast
+from ..dsl.compile import RegoModule, aggregate_module
+from ..dsl.program import RAW, CheckedClause, Program, placeholders, walk
+from .backends import Backend, RegopyBackend, make_backend
+from .facts import to_rego
+from .memo import memo
+from .prefilter import prefilter as compiled_prefilter
+from .prescreen import prescreened
+from .projection import main_fields, projections
+from .reference import UNDEF, Evaluator, elements
 
 # Candidate records per Rego query: one huge input can fail ("Maximum statement
 # count reached") and one query per record is slow; between 500 and 2,000
@@ -31,7 +31,7 @@ Record = dict[str, Any]
 
 
 def _default_params() -> Record:
-    from engine.core.params import params_record
+    from ..core.params import params_record
 
     return params_record()
 
@@ -384,7 +384,7 @@ def _display(value: Any) -> str:
 def make_finding(
     program: Program, checked: CheckedClause, record: Any, hit: dict[str, Any]
 ) -> Finding:
-    from engine.evaluate.locate import locate
+    from .locate import locate
 
     if "at" in hit:
         path, line, column, end_line, end_column = hit["at"]

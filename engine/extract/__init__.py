@@ -10,16 +10,16 @@ from typing import Any
 
 # Which extractor module reads each file kind.
 EXTRACTORS = {
-    "markdown": "engine.extract.markdown",
-    "workflow": "engine.extract.workflow",
-    "action": "engine.extract.workflow",
-    "bazelrc": "engine.extract.bazelrc",
-    "nixconf": "engine.extract.nixconf",
-    "flake": "engine.extract.flake",
-    "flake_lock": "engine.extract.flake",
-    "yaml": "engine.extract.generic",
-    "json": "engine.extract.generic",
-    "toml": "engine.extract.generic",
+    "markdown": ".markdown",
+    "workflow": ".workflow",
+    "action": ".workflow",
+    "bazelrc": ".bazelrc",
+    "nixconf": ".nixconf",
+    "flake": ".flake",
+    "flake_lock": ".flake",
+    "yaml": ".generic",
+    "json": ".generic",
+    "toml": ".generic",
 }
 
 # (kind, patterns on the repo-relative path), first match wins.
@@ -53,5 +53,5 @@ def extractor(kind: str) -> Callable[[Any], Any] | None:
     module = EXTRACTORS.get(kind)
     if module is None:
         return None
-    function: Callable[[Any], Any] = importlib.import_module(module).extract
+    function: Callable[[Any], Any] = importlib.import_module(module, __package__).extract
     return function

@@ -27,12 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from engine.extract import extractor
-from engine.extract.base import Extraction, Record, SourceFile
+from . import extractor
+from .base import Extraction, Record, SourceFile
 
 if TYPE_CHECKING:
-    from engine.cache import Cache
-    from engine.extract.suppressions import Suppression
+    from ..cache import Cache
+    from .suppressions import Suppression
 
 Keep = Callable[[str, list[Record]], list[Record]]
 
@@ -69,7 +69,7 @@ def extract_files(
     results: list[Extracted | None] = [None] * len(sources)
     entries = [""] * len(sources)
     if cache is not None and cache.enabled:
-        from engine.cache import key
+        from ..cache import key
 
         for index, source in enumerate(sources):
             if source.kind not in cached:
@@ -139,7 +139,7 @@ def _keep_batch(extractions: list[Extraction], keep: Keep) -> None:
 
 
 def _suppressions(source: SourceFile, extraction: Extraction) -> list[Suppression]:
-    from engine.extract.suppressions import Comments
+    from .suppressions import Comments
 
     comments = Comments()
     comments.scan(source.path, source.kind, source.text, extraction.records.get("html", ()))

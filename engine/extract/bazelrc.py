@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from engine.extract.base import Extraction, Problem, Record, SourceFile, position
+from .base import Extraction, Problem, Record, SourceFile, position
 
 VALUE_FLAGS = frozenset(
     {

@@ -36,8 +36,8 @@ from urllib.parse import urlsplit
 import tree_sitter_nix
 from tree_sitter import Language, Node, Parser
 
-from engine.core.text import ByteLineIndex, LineIndex
-from engine.extract.base import Extraction, Problem, Record, SourceFile, position
+from ..core.text import ByteLineIndex, LineIndex
+from .base import Extraction, Problem, Record, SourceFile, position
 
 MAX_DEPTH = 32
 """How deep nested attribute sets under ``inputs``/``nixConfig`` are followed."""

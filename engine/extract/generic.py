@@ -42,9 +42,9 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from engine.core.text import LineIndex
-from engine.extract import yamlsrc
-from engine.extract.base import Extraction, Problem, SourceFile, position
+from ..core.text import LineIndex
+from . import yamlsrc
+from .base import Extraction, Problem, SourceFile, position
 
 MAX_LEAVES = 100_000
 

@@ -26,12 +26,12 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from engine.core.text import did_you_mean, iso_date
-from engine.extract import yamlsrc
-from engine.extract.base import Extraction, Problem, Record, position
-from engine.extract.evidence import exists_inside
-from engine.extract.matrix import rendered
-from engine.extract.yamlsrc import Node, anchor, dotted, node_at, schema_error_at
+from ..core.text import did_you_mean, iso_date
+from . import yamlsrc
+from .base import Extraction, Problem, Record, position
+from .evidence import exists_inside
+from .matrix import rendered
+from .yamlsrc import Node, anchor, dotted, node_at, schema_error_at
 
 FLAKEHUB_HOSTS = ("flakehub.com", "api.flakehub.com", "cache.flakehub.com")
 _COLLECTIONS = ("runner_classes", "forges", "tranches")

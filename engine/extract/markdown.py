@@ -40,10 +40,10 @@ from typing import Any
 import pyromark
 from pyromark.event import Range
 
-from engine.extract import yamlsrc
-from engine.extract.base import Extraction, Problem, Record, SourceFile, position
-from engine.extract.matrix import OPEN, embedded_records
-from engine.extract.sentences import split
+from . import yamlsrc
+from .base import Extraction, Problem, Record, SourceFile, position
+from .matrix import OPEN, embedded_records
+from .sentences import split
 
 _O = pyromark.Options
 _BODY_OPTIONS = (

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine.core.jsontext import pretty
+from ..core.jsontext import pretty
 
 OPEN = "<!-- proofgate:matrix -->"
 CLOSE = "<!-- /proofgate:matrix -->"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from engine.extract.base import Extraction, Problem, SourceFile, position
+from .base import Extraction, Problem, SourceFile, position
 
 _WORD = re.compile(r"[^ \t\r\n]+")
 _INCLUDES = ("include", "!include")

@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.core.finding import Finding
-from engine.core.text import iso_date
+from ..core.finding import Finding
+from ..core.text import iso_date
 
 MARKDOWN_KINDS = frozenset({"markdown"})
 HASH_KINDS = frozenset({"yaml", "workflow", "action", "bazelrc", "nixconf", "flake", "toml"})

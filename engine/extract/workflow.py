@@ -42,8 +42,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engine.extract.base import Extraction, Problem, Record, SourceFile, position
-from engine.extract.yamlsrc import Node, YamlError, duplicate_keys, load, split_lines
+from .base import Extraction, Problem, Record, SourceFile, position
+from .yamlsrc import Node, YamlError, duplicate_keys, load, split_lines
 
 _MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}")
 

@@ -12,13 +12,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from engine.core.errors import ErrorGroup, ProofgateError
-from engine.core.finding import Finding
-from engine.core.rules import PARSE_ERROR, names_rule
-from engine.core.text import did_you_mean, iso_date, read_utf8, shown_path
-from engine.extract.suppressions import block_end
-from engine.extract.yamlsrc import Node, anchor, node_at, schema_error_at
-from engine.pack import Catalogue
+from ..core.errors import ErrorGroup, ProofgateError
+from ..core.finding import Finding
+from ..core.rules import PARSE_ERROR, names_rule
+from ..core.text import did_you_mean, iso_date, read_utf8, shown_path
+from ..extract.suppressions import block_end
+from ..extract.yamlsrc import Node, anchor, node_at, schema_error_at
+from ..pack import Catalogue
 
 DEFAULT_NOW = dt.date(2026, 11, 26)
 CASE_FILE = "case.yaml"
@@ -115,7 +115,7 @@ def _require_policy_folder(folder: Path, catalogue: Catalogue) -> None:
 
 def load_case(folder: CaseDir, catalogue: Catalogue) -> Case:
     """Read a case's annotations and ``case.yaml``; raise on any error in them."""
-    from engine.repo.discover import discover
+    from ..repo.discover import discover
 
     paths = [p for p in discover(folder.root, []).paths if p != CASE_FILE]
     errors: list[ProofgateError] = []
@@ -164,7 +164,7 @@ def require_rule(
 
 def annotation_style(rel: str) -> re.Pattern[str] | None:
     """The annotation comment syntax of a case file (None: it cannot hold annotations)."""
-    from engine.extract import kind_of
+    from ..extract import kind_of
 
     kind = kind_of(rel)
     if kind in _MARKDOWN_KINDS:
@@ -174,7 +174,7 @@ def annotation_style(rel: str) -> re.Pattern[str] | None:
 
 def file_annotations(folder: CaseDir, rel: str, catalogue: Catalogue) -> list[Expectation]:
     """The expectations written as comments in one file of a case (all errors at once)."""
-    from engine.repo.discover import read_text
+    from ..repo.discover import read_text
 
     style = annotation_style(rel)
     text = read_text(folder.root, rel).text if style else None
@@ -312,7 +312,7 @@ def read_case_file(
 
 def _case_tree(text: str, shown: str) -> Node | None:
     """The root mapping of ``case.yaml`` (None when the file is empty)."""
-    from engine.extract import yamlsrc
+    from ..extract import yamlsrc
 
     try:
         documents = [d for d in yamlsrc.load(text) if d.value is not None]

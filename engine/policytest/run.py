@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.config import Config
-from engine.core.errors import ErrorGroup, ProofgateError
-from engine.core.finding import Finding
-from engine.core.rules import PARSE_ERROR, names_rule
-from engine.core.text import shown_path
-from engine.pack import Catalogue, Pack, read_pack
-from engine.pipeline import Options, run
-from engine.policytest.cases import CASE_FILE, Case, Expectation, find_cases, load_cases
+from ..config import Config
+from ..core.errors import ErrorGroup, ProofgateError
+from ..core.finding import Finding
+from ..core.rules import PARSE_ERROR, names_rule
+from ..core.text import shown_path
+from ..pack import Catalogue, Pack, read_pack
+from ..pipeline import Options, run
+from .cases import CASE_FILE, Case, Expectation, find_cases, load_cases
 
 # Running cases
 

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.core.errors import ProofgateError
+from ..core.errors import ProofgateError
 
 MAX_FILE_BYTES = 8 << 20
 _SNIFF_BYTES = 8192

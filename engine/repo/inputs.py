@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.core.errors import ProofgateError
-from engine.extract.base import Problem
-from engine.repo.scope import Scope, scope_of
+from ..core.errors import ProofgateError
+from ..extract.base import Problem
+from .scope import Scope, scope_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -54,8 +54,8 @@ def read_repo(
     pack reads a subset of them; Markdown is also read for embedded matrices);
     of the files findings are not reported in, only those of the ``joined``
     kinds (:meth:`engine.pack.PolicySet.joined_kinds`) when it is given."""
-    from engine.extract import EXTRACTORS, kind_of
-    from engine.repo.discover import read_text
+    from ..extract import EXTRACTORS, kind_of
+    from .discover import read_text
 
     ledger_file, ledger_path = ledger_location(root, ledger)
     given = given_texts or {}

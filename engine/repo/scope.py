@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.core.finding import Finding
+from ..core.finding import Finding
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ def scope_of(
     Markdown file when the ledger is among them). Files whose text is given
     (``given_texts``: standard input) exist whether or not they are on disk, and
     are the ones reported on."""
-    from engine.extract import kind_of
-    from engine.repo.discover import discover
+    from ..extract import kind_of
+    from .discover import discover
 
     whole = discover(root, [])
     stdin = set(given_texts)

@@ -6,14 +6,14 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.core.result import CheckResult
+    from ..core.result import CheckResult
 
 FORMATS = {
-    "text": "engine.report.text",
-    "json": "engine.report.json",
-    "sarif": "engine.report.sarif",
-    "github": "engine.report.github",
-    "junit": "engine.report.junit",
+    "text": ".text",
+    "json": ".json",
+    "sarif": ".sarif",
+    "github": ".github",
+    "junit": ".junit",
 }
 
 
@@ -23,6 +23,6 @@ def render(
     """The report of a check in the named format; ``fail_on`` is the lowest severity
     that fails the check (JUnit marks only those findings as failures); ``quiet``
     leaves the text report's notes and summary out."""
-    module = importlib.import_module(FORMATS[name])
+    module = importlib.import_module(FORMATS[name], __package__)
     text: str = module.render(result, color=color, fail_on=fail_on, quiet=quiet)
     return text

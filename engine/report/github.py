@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.core.finding import Finding
-    from engine.core.result import CheckResult
+    from ..core.finding import Finding
+    from ..core.result import CheckResult
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.core.jsontext import pretty
+from ..core.jsontext import pretty
 
 if TYPE_CHECKING:
-    from engine.core.result import CheckResult
+    from ..core.result import CheckResult
 
 
 def document(result: CheckResult) -> dict[str, Any]:

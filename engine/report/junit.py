@@ -15,11 +15,11 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from engine.core.rules import Rule, with_finding_rules
+from ..core.rules import Rule, with_finding_rules
 
 if TYPE_CHECKING:
-    from engine.core.finding import Finding
-    from engine.core.result import CheckResult
+    from ..core.finding import Finding
+    from ..core.result import CheckResult
 
 SEVERITY_ORDER = ("error", "warning", "info")
 # Characters XML 1.0 cannot hold, even escaped.

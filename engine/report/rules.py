@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.core.jsontext import pretty
-from engine.core.rules import ENGINE_RULES, Rule
+from ..core.jsontext import pretty
+from ..core.rules import ENGINE_RULES, Rule
 
 _ENGINE = {rule.id for rule in ENGINE_RULES}
 

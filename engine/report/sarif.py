@@ -23,13 +23,13 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from engine.baseline import fingerprints
-from engine.core.jsontext import pretty
-from engine.core.rules import Rule, with_finding_rules
+from ..baseline import fingerprints
+from ..core.jsontext import pretty
+from ..core.rules import Rule, with_finding_rules
 
 if TYPE_CHECKING:
-    from engine.core.finding import Finding
-    from engine.core.result import CheckResult
+    from ..core.finding import Finding
+    from ..core.result import CheckResult
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.core.jsontext import pretty
-from engine.core.text import plural, shown_path
-from engine.policytest.run import CaseResult, Coverage, SuiteReport
+from ..core.jsontext import pretty
+from ..core.text import plural, shown_path
+from ..policytest.run import CaseResult, Coverage, SuiteReport
 
 # Reports
 

@@ -7,12 +7,12 @@ from collections import Counter
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from engine.core.jsontext import pretty
-from engine.core.result import NO_LEDGER
-from engine.core.text import plural
+from ..core.jsontext import pretty
+from ..core.result import NO_LEDGER
+from ..core.text import plural
 
 if TYPE_CHECKING:
-    from engine.core.result import CheckResult
+    from ..core.result import CheckResult
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"

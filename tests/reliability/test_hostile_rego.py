@@ -194,7 +194,7 @@ def test_a_failure_in_the_rego_worker_is_an_error_not_a_traceback(
 ) -> None:
     root = _repo(tmp_path, body)
     result = subprocess.run(
-        [sys.executable, "-m", "engine", "check", "--root", str(root)],
+        [sys.executable, "-m", "proofgate", "check", "--root", str(root)],
         capture_output=True,
         text=True,
         timeout=120,

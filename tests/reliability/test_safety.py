@@ -86,7 +86,7 @@ def test_nothing_in_the_repo_runs_from_a_subprocess(tmp_path: Path) -> None:
     env["PYTHONPATH"] = str(REPO)
     for args in (["check", "--now", NOW], ["matrix"]):
         proc = subprocess.run(
-            [sys.executable, "-P", "-m", "engine", *args],
+            [sys.executable, "-P", "-m", "proofgate", *args],
             cwd=root,
             env=env,
             capture_output=True,

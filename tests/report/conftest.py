@@ -45,7 +45,7 @@ def readme_blocks_fixture() -> Callable[[str, str], list[str]]:
 
 def run_readme_command(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run a README shell command in ``cwd``, with ``proofgate`` being this checkout."""
-    python = f"{shlex.quote(sys.executable)} -m engine"
+    python = f"{shlex.quote(sys.executable)} -m proofgate"
     script = re.sub(r"(^|\s)proofgate(?=\s)", rf"\g<1>{python}", command)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
