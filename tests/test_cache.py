@@ -42,6 +42,7 @@ def check(root: Path, *args: str) -> tuple[int, list[dict[str, object]]]:
     )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
     return result.exit_code, json.loads(result.stdout)["findings"]
 
 

@@ -37,7 +37,18 @@ def in_process(root: Path, fmt: str) -> bytes:
 
 def in_subprocess(root: Path, fmt: str, seed: str) -> bytes:
     env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
-    args = [sys.executable, "-m", "proofgate", "check", "--root", str(root), "-f", fmt, "--now", NOW]
+    args = [
+        sys.executable,
+        "-m",
+        "proofgate",
+        "check",
+        "--root",
+        str(root),
+        "-f",
+        fmt,
+        "--now",
+        NOW,
+    ]
     proc = subprocess.run(args, capture_output=True, env=env, check=False, cwd=REPO)
     assert proc.returncode == 1, proc.stderr
     return proc.stdout
