@@ -29,9 +29,9 @@ from .core.errors import ErrorGroup, ProofgateError
 from .core.finding import Finding
 from .core.model import COLLECTIONS
 from .core.result import CheckResult, Suppressed
-from .core.rules import LEDGER, PARSE_ERROR
+from .core.rules import CHECK_TIMEOUT, LEDGER, PARSE_ERROR
 from .core.text import read_utf8
-from .extract.base import Extraction, Problem, SourceFile
+from .extract.base import Extraction, Problem, SourceFile, drain_timeouts
 from .pack import local_collections
 from .repo.inputs import RepoInputs, ledger_location, read_repo
 
@@ -244,8 +244,10 @@ def _run_steps(
     ledger, ledger_extraction = _load_ledger(
         root, inputs.ledger_file, inputs.ledger_path, options.today, cache
     )
+    drain_timeouts()  # none of an earlier run in this process
     extracted = _extract(policies, inputs, ledger, ledger_extraction, cache, options.jobs)
     findings = _evaluate(policies, inputs, ledger, extracted, options)
+    extracted.problems += drain_timeouts()  # those of the evaluation's own matches
     return _filter(policies, config, root, inputs, ledger, extracted, findings, options.today)
 
 
@@ -391,18 +393,19 @@ def _filter(
 
 
 def parse_error(problem: Problem) -> Finding:
-    """The finding of a repo file that could not be read."""
+    """The finding of a repo file that could not be read (or judged: ``check-timeout``)."""
+    rule = CHECK_TIMEOUT if problem.rule == CHECK_TIMEOUT.id else PARSE_ERROR
     return Finding(
         path=problem.path,
         line=problem.line,
         column=problem.column,
-        rule=PARSE_ERROR.id,
+        rule=rule.id,
         message=problem.message,
-        severity=PARSE_ERROR.severity,
+        severity=rule.severity,
         end_line=problem.line,
         end_column=problem.column,
-        rationale=PARSE_ERROR.rationale,
-        fix=PARSE_ERROR.fix,
+        rationale=rule.rationale,
+        fix=rule.fix,
     )
 
 

@@ -81,13 +81,26 @@ SUPPRESSION_EXPIRED = Rule(
     "Fix what the suppression hid, or renew it with a new date and reason.",
 )
 SUPPRESSION_RULES = (SUPPRESSION_EXPIRED, SUPPRESSION_INVALID, SUPPRESSION_UNUSED)
-ENGINE_RULES = (PARSE_ERROR, *SUPPRESSION_RULES)
+CHECK_TIMEOUT = Rule(
+    "check-timeout",
+    "check-timeout",
+    "error",
+    "A pattern of the pack ran past its time budget on this text, so the policies "
+    "could not judge it; the rest of the repo was checked.",
+    "Split the text (a sentence of megabytes is usually generated content: exclude "
+    "the file), or simplify the pattern the message names.",
+)
+ENGINE_RULES = (PARSE_ERROR, CHECK_TIMEOUT, *SUPPRESSION_RULES)
 
 # What ``proofgate explain`` says about each engine rule, beyond its rationale and fix.
 ENGINE_RULE_DETAILS = {
     PARSE_ERROR.id: "Reported at the place a repo file stops parsing: malformed YAML, "
     "TOML or JSON, a file that is not UTF-8 (or UTF-16 with a BOM), a workflow part of "
     "the wrong shape, a duplicate key. The rest of the repo is still checked.",
+    CHECK_TIMEOUT.id: "Reported at a record (a sentence, a step ...) on which a regex of "
+    "the pack ran longer than its limit: the text is treated as not matching that "
+    "pattern, the finding names the pattern and where it is written, and every other "
+    "file is still checked (exit 1, not 2).",
     SUPPRESSION_INVALID.id: "Reported at a proofgate-ignore comment that names no rule, "
     "names an unknown rule or policy id, gives no reason after a colon or a bad "
     "until= date, and at a comment that looks like one but is not (PROOFGATE-IGNORE, "

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..core.errors import ProofgateError
 from ..core.model import RECORD_TYPES, Type
+from ..core.rules import CHECK_TIMEOUT
 from ..dsl.program import FACTS, Atom
 from ..dsl.regex import MATCH_TIMEOUT, RegexTimeout
+from ..extract.base import TIMEOUTS, Problem
 
 T = TypeVar("T")
 
@@ -85,20 +86,27 @@ def _find(atom: Atom, record: dict[str, Any], match: Callable[[str], T], value: 
 
 
 def _run(atom: Atom, record: dict[str, Any], match: Callable[[str], T], value: str) -> T:
+    """``match(value)``; a match that runs too long is recorded against the record
+    (:data:`engine.extract.base.TIMEOUTS`) and counts as no match."""
     try:
         return match(value)
     except RegexTimeout as exc:
         where = atom.origin
-        raise ProofgateError(
+        written = f"; the pattern is written at {where.path}:{where.line}:{where.column}"
+        message = (
             f"regex {exc} ran longer than {MATCH_TIMEOUT} s on this "
-            f"{'.'.join(atom.path)}; simplify the pattern (nested quantifiers?)",
+            f"{'.'.join(atom.path)}, which is not judged by it{written if where.path else ''}"
+        )
+        problem = Problem(
             str(record.get("path", "")),
             int(record.get("line", 0) or 0),
             int(record.get("column", 0) or 0),
-            hint=f"the pattern is written at {where.path}:{where.line}:{where.column}"
-            if where.path
-            else "",
-        ) from None
+            message,
+            CHECK_TIMEOUT.id,
+        )
+        TIMEOUTS.append(problem)
+        empty: Any = None if match.__name__ == "search" else []
+        return empty  # type: ignore[no-any-return]
 
 
 def _fact(atom: Atom, match: dict[str, Any]) -> dict[str, Any]:

@@ -34,12 +34,27 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Problem:
-    """Something an extractor could not read: reported as a ``parse-error`` finding."""
+    """Something proofgate could not read (``parse-error``) or judge (``check-timeout``)
+    in a repo file: reported as a finding of that engine rule."""
 
     path: str
     line: int
     column: int
     message: str
+    rule: str = "parse-error"
+
+
+# Records a pattern of the pack ran too long on (engine/evaluate/facts.py), since
+# the last drain: each becomes a ``check-timeout`` finding of its file, and the
+# rest of the repo is still checked.
+TIMEOUTS: list[Problem] = []
+
+
+def drain_timeouts() -> list[Problem]:
+    """The time-outs recorded since the last call, once each."""
+    found = list(dict.fromkeys(TIMEOUTS))
+    TIMEOUTS.clear()
+    return found
 
 
 @dataclass

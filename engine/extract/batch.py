@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import extractor
-from .base import Extraction, Record, SourceFile
+from .base import Extraction, Record, SourceFile, drain_timeouts
 
 if TYPE_CHECKING:
     from ..cache import Cache
@@ -124,7 +124,17 @@ def _batch(
         out.append((index, Extracted(extraction, _suppressions(source, extraction)), blob))
     if keep is not None:
         _keep_batch([extracted.extraction for _, extracted, _ in out], keep)
+        _timeouts_to_files(sources, out)
     return out
+
+
+def _timeouts_to_files(sources: list[SourceFile], done: list[_Done]) -> None:
+    """The regex time-outs of ``keep`` (its prefilter runs the pack's patterns), as
+    problems of the files they happened in: they travel back from a worker so."""
+    by_path = {sources[index].path: extracted for index, extracted, _ in done}
+    for problem in drain_timeouts():
+        if problem.path in by_path:
+            by_path[problem.path].extraction.problems.append(problem)
 
 
 def _keep_batch(extractions: list[Extraction], keep: Keep) -> None:
