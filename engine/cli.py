@@ -340,13 +340,7 @@ def check(
     from .report import render
     from .report.text import render_statistics, summary_line
 
-    stdin: tuple[str, str] | None = None
-    if "-" in paths or stdin_filename:
-        if paths != ("-",) or not stdin_filename:
-            raise click.UsageError(
-                "read standard input with exactly: check - --stdin-filename PATH"
-            )
-        stdin = (stdin_filename, sys.stdin.read())
+    stdin = _stdin(paths, stdin_filename)
     if statistics and fmt not in ("text", "json"):
         raise click.UsageError("--statistics prints text or json")
     checked = _configured_check(
@@ -393,6 +387,15 @@ def check(
     threshold = SEVERITY_RANK[fail_level]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
     sys.exit(1 if failing else 0)
+
+
+def _stdin(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[str, str] | None:
+    """``(path, text)`` of standard input for ``check - --stdin-filename PATH``."""
+    if "-" not in paths and not stdin_filename:
+        return None
+    if paths != ("-",) or not stdin_filename:
+        raise click.UsageError("read standard input with exactly: check - --stdin-filename PATH")
+    return stdin_filename, sys.stdin.read()
 
 
 def _write_report(path: Path, text: str) -> None:
