@@ -120,7 +120,6 @@ def _configured_check(
 ) -> _Checked:
     """Check with the repo's configuration; the flags given override it. ``stdin``
     is (the path as given, the text) for ``check -``."""
-    from .config import default_ledger
     from .pack import Pack, read_pack
     from .pipeline import Options, run
     from .repo.discover import find_root
@@ -130,8 +129,6 @@ def _configured_check(
     config = _load_config(repo, config_file)
     pack = Pack(read_pack(_policy_dirs(policies, config)), config, use_cache)
     ledger = ledger or config.ledger()
-    if ledger is None:
-        default_ledger(repo)
     given = (_stdin_path(repo, stdin[0]), stdin[1]) if stdin else None
     targets = () if stdin else paths
     options = Options(targets, ledger, _today(now), backend, jobs, use_cache, given)
@@ -642,12 +639,9 @@ def matrix_command(
         raise click.UsageError("FILES are only used with --write")
     if write and fmt != "markdown":
         raise click.UsageError("--write embeds the Markdown table; --format is for printing")
-    from .config import default_ledger
 
     repo, today = find_root(root), _today(now)
     _confine(repo, ledger)
-    if ledger is None:
-        default_ledger(repo)
     record, _, ledger_path = load_ledger(repo, ledger, today)
     if ledger_path is None:
         raise ProofgateError(

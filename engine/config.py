@@ -385,16 +385,6 @@ def _within(root: Path, path: Path) -> Path:
     return path
 
 
-def default_ledger(root: Path) -> None:
-    """Raise when the default ledger at ``root`` is a symlink out of the repo root (the
-    ledger read when neither --ledger nor the configuration names one)."""
-    from .repo.inputs import DEFAULT_LEDGER
-
-    path = root / DEFAULT_LEDGER
-    if path.is_symlink():
-        _within(root, path)
-
-
 def load_config(root: Path) -> Config:
     """The configuration at the repo root (the defaults when there is none)."""
     found = config_file(root)

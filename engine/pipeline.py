@@ -31,6 +31,7 @@ from .core.model import COLLECTIONS
 from .core.result import CheckResult, Suppressed
 from .core.rules import CHECK_TIMEOUT, LEDGER, PARSE_ERROR
 from .core.text import read_utf8
+from .evaluate.facts import forget_shared_matches
 from .extract.base import Extraction, Problem, SourceFile, drain_timeouts
 from .pack import local_collections
 from .repo.inputs import RepoInputs, ledger_location, read_repo
@@ -94,7 +95,8 @@ def _run(pack: Pack, root: Path, options: Options, cache: Cache) -> CheckResult:
         if isinstance(found, CheckResult):
             return dataclasses.replace(found, root=root)
     result = _run_steps(pack.policies, pack.config, root, inputs, options, cache)
-    if entry:
+    # a time-out depends on the machine's load, not only on the inputs: not kept
+    if entry and not any(f.rule == CHECK_TIMEOUT.id for f in result.findings):
         cache.put("result", entry, dataclasses.replace(result, root=None))
     return result
 
@@ -245,6 +247,7 @@ def _run_steps(
         root, inputs.ledger_file, inputs.ledger_path, options.today, cache
     )
     drain_timeouts()  # none of an earlier run in this process
+    forget_shared_matches()
     extracted = _extract(policies, inputs, ledger, ledger_extraction, cache, options.jobs)
     findings = _evaluate(policies, inputs, ledger, extracted, options)
     extracted.problems += drain_timeouts()  # those of the evaluation's own matches

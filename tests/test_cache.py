@@ -115,7 +115,7 @@ def _delete_evidence(repo: Path) -> None:
 
 def _add_config(repo: Path) -> None:
     (repo / ".proofgate.toml").write_text(
-        'disable = ["forge-claims-need-proof.named"]\nfail-on = "warning"\n'
+        'disable = ["forge-claims-need-proof.named-row"]\nfail-on = "warning"\n'
     )
 
 

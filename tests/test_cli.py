@@ -37,7 +37,7 @@ def test_drifting_repo_fails_with_findings_in_every_surface() -> None:
         "flakehub-never-bootstrap.installer-flag",
         "flakehub-never-bootstrap.docs",
         "forge-claims-need-proof.agnostic",
-        "forge-claims-need-proof.named",
+        "forge-claims-need-proof.named-row",
         "forge-claims-need-proof.ledger-forge-order",
         "forge-claims-need-proof.ledger-repeatable",
     } <= rules

@@ -168,6 +168,39 @@ def test_a_default_ledger_that_is_a_symlink_out_is_not_read(tmp_path: Path, secr
     assert SECRET not in matrix.stdout + matrix.stderr
 
 
+def test_the_pipeline_itself_refuses_a_default_ledger_leading_out(
+    tmp_path: Path, secret: Path
+) -> None:
+    """Not only the command line: every entry (proofgate test, the API) goes through
+    ledger_location."""
+    from engine.pack import Pack, load_policies
+    from engine.pipeline import run
+
+    root = write_files(tmp_path / "repo", {"README.md": CLAIM})
+    (root / "proofs.yaml").symlink_to(secret)
+    with pytest.raises(ProofgateError, match="a symlink that leaves the repo root"):
+        run(Pack.of(load_policies([SHIPPED])), root)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs chown")
+def test_a_marker_in_another_users_folder_chooses_no_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside git, the walk up for .proofgate.toml stops at a folder another user
+    owns (a /tmp planted by someone else), as git's safe.directory does."""
+    from engine.repo.discover import find_root
+
+    shared = tmp_path / "shared"
+    write_files(shared, {".proofgate.toml": 'policies = ["evil"]\n', "mine/docs/x.md": CLAIM})
+    os.chown(shared, 65534, 65534)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert find_root(None, [str(shared / "mine" / "docs" / "x.md")]) == shared / "mine" / "docs"
+    os.chown(shared, os.getuid(), os.getgid())
+    assert find_root(None, [str(shared / "mine" / "docs" / "x.md")]) == shared
+
+
 def test_paths_inside_the_repo_still_work(tmp_path: Path) -> None:
     root = _repo(tmp_path, 'ledger = "meta/../meta/proofs.yaml"\npolicies = ["policy"]\n')
     write_files(root, {"meta/proofs.yaml": "runner_classes: {}\n"})

@@ -271,3 +271,23 @@ def test_text_output_counts_suppressed_findings(drifting: Path) -> None:
     )
     # one per policy and sentence: .agnostic and .named on this sentence are one finding
     assert "note: 1 finding suppressed by proofgate-ignore comments\n" in result.stdout
+
+
+def test_two_rules_of_one_policy_on_one_sentence_stay_two_findings(tmp_path: Path) -> None:
+    """A warn and a deny of one policy hitting one sentence are two findings: hiding
+    one (a suppression, disable) never hides the other."""
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "p.policy").write_text(
+        'policy p {\n  rationale "r"\n  fix "f"\n\n'
+        '  warn a\n    for s in sentences\n    where s.text matches /foo/\n    message "a"\n\n'
+        '  deny b\n    for s in sentences\n    where s.text matches /ship/\n    message "b"\n}\n'
+    )
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "README.md").write_text("We ship foo today.\n")
+    found = run_check(load_policies([pack]), repo, now=NOW).findings
+    assert sorted(f.rule for f in found) == ["p.a", "p.b"]
+    (repo / "README.md").write_text("<!-- proofgate-ignore p.a: known -->\nWe ship foo today.\n")
+    found = run_check(load_policies([pack]), repo, now=NOW).findings
+    assert [f.rule for f in found] == ["p.b"]

@@ -77,12 +77,21 @@ def _find(atom: Atom, record: dict[str, Any], match: Callable[[str], T], value: 
     if len(value) > _SHORT:
         return _run(atom, record, match, value)
     key = (atom.regex.source, atom.regex.flags, match.__name__, value)
-    if key not in _shared:
+    if key in _shared:
+        shared: T = _shared[key]
+        return shared
+    timed_out = len(TIMEOUTS)
+    found = _run(atom, record, match, value)
+    if len(TIMEOUTS) == timed_out:  # a time-out is each record's own, and not kept
         if len(_shared) >= _SHARED_LIMIT:
             _shared.clear()
-        _shared[key] = _run(atom, record, match, value)
-    found: T = _shared[key]
+        _shared[key] = found
     return found
+
+
+def forget_shared_matches() -> None:
+    """Drop the matches shared across records (a run starts without those of another)."""
+    _shared.clear()
 
 
 def _run(atom: Atom, record: dict[str, Any], match: Callable[[str], T], value: str) -> T:

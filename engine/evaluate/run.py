@@ -310,7 +310,7 @@ Hit = tuple[CheckedClause, Any, dict[str, Any]]  # a clause, the candidate it hi
 
 def findings_of(program: Program, hits: list[Hit]) -> set[Finding]:
     """The findings of the hits Rego (or the reference evaluator) returned: one per
-    hit, but one per policy and sentence or table row (:func:`_one_per_sentence`)."""
+    hit, but one per rule and sentence or table row (:func:`_one_per_sentence`)."""
     findings: set[Finding] = set()
     sentences: dict[tuple[object, ...], list[Hit]] = {}
     for checked, record, hit in hits:
@@ -323,18 +323,19 @@ def findings_of(program: Program, hits: list[Hit]) -> set[Finding]:
 
 
 def _sentence_key(checked: CheckedClause, record: Any) -> tuple[object, ...]:
-    """What one finding per boundary stands for: a sentence, or a whole table row
-    (its cells' sentences share the row's line)."""
+    """What one finding of a rule stands for: a sentence, or a whole table row (its
+    cells' sentences share the row's line). Rules stay apart, so suppressions, the
+    configuration and --select treat each as before."""
     if "cell" in record:
-        return checked.policy.id, record.get("path"), record.get("line")
-    return checked.policy.id, id(record)
+        return checked.rule, record.get("path"), record.get("line")
+    return checked.rule, id(record)
 
 
 def _one_per_sentence(program: Program, hits: list[Hit]) -> Finding:
-    """One finding for the hits of one policy on one sentence (issue: a sentence
-    reported two or three times by one boundary): the first of its clauses that
-    hit, at its first match, with every distinct value a placeholder took (two
-    class words, a word and its alias) named in its message."""
+    """One finding for the hits of one rule on one sentence or table row (a sentence
+    was reported two or three times by one boundary): the first of the rule's
+    clauses that hit, at its first match, with every distinct value a placeholder
+    took (two class words, a word and its alias) named in its message."""
     first = min(checked.index for checked, _, _ in hits)
     chosen = [(c, r, h) for c, r, h in hits if c.index == first]
     chosen.sort(key=lambda item: tuple(item[2].get("o", ())))

@@ -64,11 +64,25 @@ def find_root(explicit: str | None, paths: tuple[str, ...] | list[str] = ()) -> 
         return cwd
     inside = start == cwd or cwd in start.parents
     for folder in (start, *start.parents):
+        if not _owned(folder):
+            break  # another user's folder (/tmp ...) chooses nothing, as git's safe.directory
         if any((folder / marker).is_file() for marker in ROOT_MARKERS):
             return folder
         if inside and folder == cwd:
             break  # within the current directory, no higher than it
     return cwd if inside else start
+
+
+def _owned(folder: Path) -> bool:
+    """Whether ``folder`` belongs to the user running proofgate (always, where the
+    platform has no owners)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return True
+    try:
+        return bool(folder.stat().st_uid == getuid())
+    except OSError:
+        return False
 
 
 def _start(paths: tuple[str, ...] | list[str]) -> Path | None:

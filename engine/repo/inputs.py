@@ -36,6 +36,11 @@ def ledger_location(root: Path, ledger: str | None) -> tuple[Path | None, str | 
         if ledger:
             raise ProofgateError(f"{ledger}: no such ledger file")
         return None, None
+    if not ledger and path.is_symlink() and root.resolve() not in path.resolve().parents:
+        # the repo's own default ledger may not lead out of it (docs/security.md)
+        raise ProofgateError(
+            "a symlink that leaves the repo root: it is not read", f"{DEFAULT_LEDGER}"
+        )
     try:
         return path, path.resolve().relative_to(root).as_posix()
     except ValueError:
