@@ -56,6 +56,7 @@ from .core.finding import Finding
 from .core.globs import selected
 from .core.rules import names_rule
 from .core.text import read_utf8, shown_path
+from .repo.inputs import within_root
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -370,19 +371,9 @@ def config_file(root: Path) -> tuple[Path, tuple[str, ...]] | None:
     """
     dedicated = root / CONFIG_FILE
     if dedicated.is_file():
-        return _within(root, dedicated), ()
+        return within_root(root, dedicated), ()
     pyproject = root / PYPROJECT
-    return (_within(root, pyproject), PYPROJECT_TABLE) if pyproject.is_file() else None
-
-
-def _within(root: Path, path: Path) -> Path:
-    """``path``, a file the repo names by default, unless it resolves outside ``root``."""
-    resolved, top = path.resolve(), root.resolve()
-    if top not in resolved.parents:
-        raise ProofgateError(
-            "a symlink that leaves the repo root: it is not read", shown_path(path)
-        )
-    return path
+    return (within_root(root, pyproject), PYPROJECT_TABLE) if pyproject.is_file() else None
 
 
 def load_config(root: Path) -> Config:

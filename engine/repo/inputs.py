@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core.errors import ProofgateError
+from ..core.text import shown_path
 from ..extract.base import Problem
 from .scope import Scope, scope_of
 
@@ -27,6 +28,17 @@ class RepoInputs:
     notes: list[str] = field(default_factory=list)
 
 
+def within_root(root: Path, path: Path) -> Path:
+    """``path``, a file the repo names by default (its configuration, its ledger),
+    unless it is a symlink that resolves outside ``root``: that is an error, and
+    the file is never read."""
+    if root.resolve() not in path.resolve().parents:
+        raise ProofgateError(
+            "a symlink that leaves the repo root: it is not read", shown_path(path)
+        )
+    return path
+
+
 def ledger_location(root: Path, ledger: str | None) -> tuple[Path | None, str | None]:
     """The ledger file (None when there is none) and its path as findings name it."""
     path = Path(ledger) if ledger else root / DEFAULT_LEDGER
@@ -36,11 +48,8 @@ def ledger_location(root: Path, ledger: str | None) -> tuple[Path | None, str | 
         if ledger:
             raise ProofgateError(f"{ledger}: no such ledger file")
         return None, None
-    if not ledger and path.is_symlink() and root.resolve() not in path.resolve().parents:
-        # the repo's own default ledger may not lead out of it (docs/security.md)
-        raise ProofgateError(
-            "a symlink that leaves the repo root: it is not read", f"{DEFAULT_LEDGER}"
-        )
+    if not ledger:
+        within_root(root, path)  # the repo's own default ledger (docs/security.md)
     try:
         return path, path.resolve().relative_to(root).as_posix()
     except ValueError:
