@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +67,24 @@ def run_check(
     """The pipeline's one entry with an already compiled pack, without caches."""
     options = Options(tuple(targets), ledger, now or dt.date.today(), backend, jobs)
     return run(Pack.of(policies, config), root, options)
+
+
+def git_copy(source: Path, root: Path, ignore: tuple[str, ...] = ()) -> Path:
+    """A copy of the repo ``source`` at ``root`` (leaving out ``ignore``), as a git work tree."""
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns(*ignore))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+def cli_findings(root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
+    """``proofgate check --format json`` run in this process: its exit code (0 or 1,
+    never a traceback) and its findings."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    result = CliRunner().invoke(main, ["check", "--root", str(root), "--format", "json", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
+    return result.exit_code, json.loads(result.stdout)["findings"]

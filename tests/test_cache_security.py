@@ -3,23 +3,19 @@ planted in it runs code or changes a finding (issue 16, docs/security.md)."""
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
-import shutil
 import sqlite3
 import stat
-import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from engine.cache import DIRECTORY, KEY_FILE, Cache, key, open_cache, user_cache_directory
-from engine.cli import main
 from engine.core.result import CheckResult
 from engine.extract import kind_of
-from tests.support import REPO
+from tests.support import REPO, cli_findings, git_copy
 
 DRIFTING = REPO / "fixtures" / "repos" / "gf-drifting"
 NOW = "2026-11-26"
@@ -34,20 +30,11 @@ def _cache_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(DRIFTING, root, ignore=shutil.ignore_patterns(DIRECTORY))
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    return root
+    return git_copy(DRIFTING, tmp_path / "repo", (DIRECTORY,))
 
 
-def check(root: Path, *args: str) -> tuple[int, list[dict[str, object]]]:
-    result = CliRunner().invoke(
-        main, ["check", "--root", str(root), "--format", "json", "--now", NOW, *args]
-    )
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code in (0, 1), result.stderr
-    assert "Traceback" not in result.stderr
-    return result.exit_code, json.loads(result.stdout)["findings"]
+def check(root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
+    return cli_findings(root, "--now", NOW, *args)
 
 
 class _Payload:
