@@ -10,6 +10,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+@dataclass(frozen=True)
+class Edit:
+    """One text edit in the finding's own file: replace the text from
+    (``line``, ``column``) up to, not including, (``end_line``, ``end_column``)
+    with ``text``. Lines and columns are 1-based, columns in code points, as a
+    finding's are; an insertion has its start equal to its end, a deletion an
+    empty ``text``."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     path: str
@@ -22,6 +37,9 @@ class Finding:
     end_column: int = field(compare=False)
     rationale: str = field(compare=False, default="")
     fix: str = field(compare=False, default="")
+    # The mechanical fix, when the policy declares one: edits that, applied
+    # together, remove this finding.
+    edits: tuple[Edit, ...] = field(compare=False, default=())
 
     def as_json(self) -> dict[str, Any]:
         return {
