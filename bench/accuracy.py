@@ -256,6 +256,23 @@ def find_text(lines: Sequence[str], line: int, text: str) -> Span | None:
     return Span(line, where[start][1], end[0], end[1])
 
 
+_BLOCK_START = re.compile(r"\s{0,3}([#>|]|[-*+]\s|\d+[.)]\s|```|~~~|<!--)")
+
+
+def block_end(lines: Sequence[str], line: int) -> int:
+    """The last line of the paragraph, list item or table row that ``line`` (1-based)
+    is in: a label without ``text`` holds findings from its line to there, so a
+    sentence starting on ``line`` holds a finding on a later line of it (a label
+    starting nearer wins, see :func:`score`)."""
+    end = line
+    while end < len(lines):
+        following = lines[end]
+        if not following.strip() or _BLOCK_START.match(following):
+            break
+        end += 1
+    return end
+
+
 def placed(labels: LabelFile, root: Path) -> tuple[LabelFile, list[str]]:
     """The labels with the span of each ``text`` in its file, and the problems
     (a missing file, a ``text`` not found starting on its ``line``)."""
@@ -276,6 +293,8 @@ def placed(labels: LabelFile, root: Path) -> tuple[LabelFile, list[str]]:
         if label.line > len(lines):
             problems.append(f"{label.where}: the file has {len(lines)} lines")
         if label.text is None:
+            if label.end_line is None and label.line <= len(lines):
+                label = Label(**{**label.__dict__, "end_line": block_end(lines, label.line)})
             out.append(label)
             continue
         span = find_text(lines, label.line, label.text)
