@@ -551,9 +551,7 @@ class _Walker:
         self.links.clear()
         return text
 
-    def _item_facts(
-        self, text: str, spans: list[tuple[int, int]], records: list[Record]
-    ) -> None:
+    def _item_facts(self, text: str, spans: list[tuple[int, int]], records: list[Record]) -> None:
         """``task`` ("open" or "done") on the sentences of a task-list item, and
         ``link_only`` on a sentence whose every word is link text (a table of
         contents entry, "Docs · Changelog · GitLab parity notes")."""
