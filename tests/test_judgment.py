@@ -39,7 +39,7 @@ accuracy = _accuracy()
 # as the engine and the pack improve, later sessions raise these floors to the
 # new measurements, never lower them.
 FLOORS: dict[str, tuple[float, float]] = {
-    "B1": (0.92, 0.50),
+    "B1": (1.0, 0.96),
     "B2": (0.82, 0.56),
     "B3": (0.80, 0.68),
     "B4": (0.76, 0.61),
