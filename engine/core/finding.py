@@ -24,6 +24,15 @@ class Edit:
     end_column: int
     text: str
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "text": self.text,
+        }
+
 
 @dataclass(frozen=True, order=True)
 class Finding:
@@ -53,4 +62,6 @@ class Finding:
             "message": self.message,
             "rationale": self.rationale,
             "fix": self.fix,
+            # the mechanical fix, only on findings that carry one
+            **({"edits": [edit.as_json() for edit in self.edits]} if self.edits else {}),
         }

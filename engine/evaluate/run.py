@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.finding import Finding
+from ..core.finding import Edit, Finding
 from ..core.globs import selected
 from ..core.model import COLLECTIONS, GLOBALS, rec
 from ..dsl import ast
@@ -356,6 +356,7 @@ def _joined(checked: CheckedClause) -> frozenset[str]:
     nodes = [n for g in clause.generators[1:] for n in walk(g.source)]
     nodes += walk(clause.where) if clause.where is not None else []
     nodes += [n for _, expr in checked.rego_placeholders() for n in walk(expr)]
+    nodes += [n for root in checked.edit_roots() for n in walk(root)]
     return frozenset(n.name for n in nodes if isinstance(n, ast.Var) and n.name in COLLECTIONS)
 
 
@@ -404,6 +405,7 @@ def make_finding(
     for text, expr in checked.placeholders:
         if checked.from_record(expr):
             values[text] = evaluator.value(expr, {checked.main_var: record})
+    edits = _edits(checked, hit.get("e", []), values, str(path))
     return Finding(
         path=str(path),
         line=int(line),
@@ -415,4 +417,28 @@ def make_finding(
         end_column=int(end_column),
         rationale=checked.policy.rationale,
         fix=render_message(checked.fix, values),
+        edits=edits,
     )
+
+
+def _edits(
+    checked: CheckedClause, found: list[list[list[Any]]], values: dict[str, Any], path: str
+) -> tuple[Edit, ...]:
+    """The edits of a hit: each edit of the clause at the first span Rego returned
+    for it (none when its ``when`` failed or its target is undefined), in the
+    finding's own file; the text rendered as the message is, each line break
+    written as the span's line ending."""
+    edits: list[Edit] = []
+    for edit, spans in zip(checked.clause.edits, found, strict=False):
+        if not spans:
+            continue
+        where, line, column, end_line, end_column, eol = spans[0]
+        if where != path:
+            continue
+        if edit.action == "insert before":
+            end_line, end_column = line, column
+        elif edit.action == "insert after":
+            line, column = end_line, end_column
+        text = render_message(edit.text, values).replace("\n", eol if eol == "\r\n" else "\n")
+        edits.append(Edit(int(line), int(column), int(end_line), int(end_column), text))
+    return tuple(sorted(edits, key=lambda e: (e.line, e.column, e.end_line, e.end_column)))

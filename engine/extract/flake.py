@@ -37,7 +37,7 @@ import tree_sitter_nix
 from tree_sitter import Language, Node, Parser
 
 from ..core.text import ByteLineIndex, LineIndex
-from .base import Extraction, Problem, Record, SourceFile, position
+from .base import Extraction, Problem, Record, SourceFile, Spans, position
 
 MAX_DEPTH = 32
 """How deep nested attribute sets under ``inputs``/``nixConfig`` are followed."""
@@ -51,6 +51,7 @@ _ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
 _SCHEME_TYPES = {"flake": "indirect", "http": "tarball", "https": "tarball", "hg": "mercurial"}
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 _JSON = json.JSONDecoder()
+_ENDS = ("line", "column", "end_line", "end_column")
 
 
 def extract(source: SourceFile) -> Extraction:
@@ -128,6 +129,7 @@ class _FlakeReader:
         self.source = source
         self.data = source.text.encode("utf-8", "surrogatepass")
         self.offsets = ByteLineIndex(self.data)
+        self.spans = Spans(source)
         self.result = Extraction()
 
     def read(self) -> None:
@@ -235,12 +237,14 @@ class _FlakeReader:
                 self._problem(leaf.value, f"nixConfig.{key} is not a literal")
                 continue
             value, values = setting
+            where = self._position(leaf.names[1], leaf.names[-1])
             record = {
-                **self._position(leaf.names[1], leaf.names[-1]),
+                **where,
                 "source": "flake",
                 "key": key,
                 "value": value,
                 "values": values,
+                "spans": {"key": self.spans.span(*(where[k] for k in _ENDS))},
             }
             self.result.add("nix_settings", record)
 

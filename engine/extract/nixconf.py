@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .base import Extraction, Problem, SourceFile, position
+from .base import Extraction, Problem, SourceFile, Spans, position
 
 _WORD = re.compile(r"[^ \t\r\n]+")
 _INCLUDES = ("include", "!include")
@@ -26,15 +26,16 @@ _INCLUDES = ("include", "!include")
 def extract(source: SourceFile) -> Extraction:
     """Read a nix.conf file into ``nix_settings`` records (source ``nix.conf``)."""
     result = Extraction()
+    spans = Spans(source)
     for number, line in enumerate(source.text.split("\n"), start=1):
         words = list(_WORD.finditer(line.split("#", 1)[0]))
         if words:
-            _read_line(source, number, words, result)
+            _read_line(source, spans, number, words, result)
     return result
 
 
 def _read_line(
-    source: SourceFile, number: int, words: list[re.Match[str]], result: Extraction
+    source: SourceFile, spans: Spans, number: int, words: list[re.Match[str]], result: Extraction
 ) -> None:
     key = words[0]
     setting = _setting([word.group() for word in words])
@@ -48,6 +49,7 @@ def _read_line(
         "key": name,
         "value": " ".join(values),
         "values": values,
+        "spans": {"key": spans.span(number, key.start() + 1, number, key.end() + 1)},
     }
     result.add("nix_settings", record)
 
