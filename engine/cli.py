@@ -20,6 +20,7 @@ from .core.errors import ProofgateError
 
 if TYPE_CHECKING:
     from .config import Config
+    from .core.finding import Finding
     from .core.result import CheckResult
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -394,7 +395,7 @@ def check(
     if diff:
         _show_diff(checked.repo, result, quiet)
     if fix:
-        result = _fix(checked.repo, result, checked_result, quiet)
+        result = _fix(checked.repo, result, checked_result)
     fail_level = fail_on or config.settings.fail_on or "error"
     tty = sys.stdout.isatty() if output is None else False
     paint = _color(color, tty) and fmt == "text"
@@ -429,29 +430,25 @@ def _show_diff(repo: Path, result: CheckResult, quiet: bool) -> NoReturn:
 
 
 def _fix(
-    repo: Path,
-    result: CheckResult,
-    recheck: Callable[[], tuple[CheckResult, _Checked]],
-    quiet: bool,
+    repo: Path, result: CheckResult, recheck: Callable[[], tuple[CheckResult, _Checked]]
 ) -> CheckResult:
-    """``check --fix``: apply the fixes, re-check, and again while a pass changes a
-    file (edits that overlap wait for the next pass); the last check's result,
-    with how many findings were fixed and the notes of files that were not."""
+    """``check --fix``: the fixes applied (:func:`engine.fixes.fix`); the last check's
+    result, with how many findings were fixed and the notes of files that were not."""
     import dataclasses
 
     from . import fixes
 
-    fixed, notes = 0, []
-    for _ in range(fixes.MAX_PASSES):
-        planned = fixes.plan(repo, result.findings)
-        notes += planned.notes
-        notes += fixes.write(repo, planned)
-        fixed += planned.fixed
-        if not planned.fixed:
-            break
-        result, _ = recheck()
-    notes = list(dict.fromkeys(notes))
-    return dataclasses.replace(result, fixed=fixed, notes=[*result.notes, *notes])
+    last = [result]
+
+    def findings_now() -> list[Finding]:
+        last[0] = recheck()[0]
+        return last[0].findings
+
+    done = fixes.fix(repo, result.findings, findings_now)
+    notes = [*last[0].notes, *done.notes]
+    if not done.settled:
+        notes.append(f"fixes still changed files after {fixes.MAX_PASSES} passes")
+    return dataclasses.replace(last[0], fixed=len(done.fixed), notes=notes)
 
 
 def _stdin(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[str, str] | None:

@@ -19,7 +19,7 @@ import difflib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -97,6 +97,36 @@ def write(root: Path, fixes: FixPlan) -> list[str]:
             notes.append(f"{file.path}: not fixed: {_reason(exc)}")
             file.fixed.clear()
     return notes
+
+
+@dataclass
+class FixRun:
+    """What ``check --fix`` did: the findings it fixed over every pass, the files it
+    wrote, the notes of files it could not fix, and whether the last pass found
+    nothing more to fix (else :data:`MAX_PASSES` ran out)."""
+
+    fixed: list[Finding] = field(default_factory=list)
+    written: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    settled: bool = False
+
+
+def fix(root: Path, findings: list[Finding], recheck: Callable[[], list[Finding]]) -> FixRun:
+    """Apply the fixes, check again (``recheck``: the findings now), and again while a
+    pass fixes something: fixes that overlapped one applied wait for the next pass."""
+    done = FixRun()
+    for _ in range(MAX_PASSES):
+        planned = plan(root, findings)
+        done.notes += [note for note in planned.notes if note not in done.notes]
+        done.notes += [note for note in write(root, planned) if note not in done.notes]
+        fixed = [finding for file in planned.files for finding in file.fixed]
+        if not fixed:
+            done.settled = True
+            break
+        done.fixed += fixed
+        done.written |= {file.path for file in planned.files if file.fixed}
+        findings = recheck()
+    return done
 
 
 # --- applying edits to a text ---------------------------------------------------------
