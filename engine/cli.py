@@ -308,8 +308,7 @@ def _prefixes(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--diff",
     is_flag=True,
-    help="Print the fixes as a unified diff and write nothing (exit code 1 when "
-    "there is a fix).",
+    help="Print the fixes as a unified diff and write nothing (exit code 1 when there is a fix).",
 )
 @click.option(
     "--stdin-filename",

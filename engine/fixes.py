@@ -16,6 +16,7 @@ step, keeping its permission bits.
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
 import stat
 import tempfile
@@ -63,7 +64,9 @@ class FixPlan:
                 f"b/{file.path}",
             )
             # a line without a line break (a file's last) is marked, as diff(1) does
-            out += [line if line.splitlines()[0] != line else f"{line}\n{_NO_EOL}\n" for line in lines]
+            out += [
+                line if line.splitlines()[0] != line else f"{line}\n{_NO_EOL}\n" for line in lines
+            ]
         return "".join(out)
 
 
@@ -183,7 +186,7 @@ def _overlapping(edits: list[tuple[int, int, str]]) -> bool:
     """Whether two edits touch the same text: ranges that intersect, two insertions
     at one point, or an insertion strictly inside a replaced range."""
     ordered = sorted(edits)
-    for (s1, e1, _), (s2, e2, _) in zip(ordered, ordered[1:], strict=False):
+    for (s1, e1, _), (s2, e2, _) in itertools.pairwise(ordered):
         if s2 < e1 or (s1 == e1 == s2 == e2):
             return True
     return False

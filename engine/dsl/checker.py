@@ -26,7 +26,6 @@ from ..core.model import (
     list_of,
     rec,
 )
-
 from ..core.text import did_you_mean
 from . import ast
 from .predicates import Inliner
