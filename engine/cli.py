@@ -590,6 +590,9 @@ def explain(
     click.echo(f"rules: {', '.join(rules)}")
     click.echo(f"why: {fill(policy.rationale, policy_set.params)}")
     click.echo(f"fix: {fill(policy.fix, policy_set.params)}")
+    fixable = [c.rule for c in policy_set.program.clauses if c.policy is policy and c.clause.edits]
+    if fixable:
+        click.echo(f"fixed by check --fix (the edit lines): {', '.join(sorted(fixable))}")
     read = params_read(policy_set.program, policy.id)
     if read:
         table = ".".join((*config.table, "params"))

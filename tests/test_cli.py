@@ -109,9 +109,13 @@ def test_explain() -> None:
     assert out.startswith("forge-claims-need-proof (error)\n")
     assert "why: Broader VCS-agnostic language" in out
     assert "policy forge-claims-need-proof {" in out
+    assert "fixed by check --fix" not in out  # docs claims get no automatic rewrite
     code, _, err = run("explain", "forge-claims-need-prof")
     assert code == 2
     assert "did you mean 'forge-claims-need-proof'?" in err
+    code, out, _ = run("explain", "flakehub-never-bootstrap.installer-flag")
+    assert "fixed by check --fix (the edit lines): flakehub-never-bootstrap.installer-flag\n" in out
+    assert "    edit delete st.spans.keys.with when count(st.with) == 1\n" in out
 
 
 @pytest.mark.parametrize(

@@ -220,7 +220,7 @@ def test_fix_keeps_crlf_line_endings_a_bom_and_the_file_mode(tmp_path: Path) -> 
     )
     workflow.write_bytes(b"\xef\xbb\xbf" + text.encode())
     workflow.chmod(0o640)
-    code, out, _ = cli(root, "--fix", "-q")
+    cli(root, "--fix", "-q")
     data = workflow.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.decode("utf-8-sig") == text.replace("          'flakehub': true\r\n", "") + (
@@ -322,7 +322,9 @@ def _check(root: Path) -> list[Finding]:
     return run_check(PACK, root, (), None, dt.date(2026, 12, 6)).findings
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(repos())
 def test_fixing_is_idempotent_and_changes_only_the_edited_lines(
     tmp_path: Path, files: dict[str, str]
@@ -364,9 +366,7 @@ def test_json_carries_the_edits(tmp_path: Path) -> None:
     _, out, _ = cli(DRIFTING, "--format", "json")
     found: list[dict[str, Any]] = json.loads(out)["findings"]
     flag = next(f for f in found if f["rule"] == "flakehub-never-bootstrap.installer-flag")
-    assert flag["edits"] == [
-        {"line": 13, "column": 1, "end_line": 15, "end_column": 1, "text": ""}
-    ]
+    assert flag["edits"] == [{"line": 13, "column": 1, "end_line": 15, "end_column": 1, "text": ""}]
     assert all("edits" not in f for f in found if f["path"].endswith(".md"))
 
 

@@ -32,7 +32,8 @@ policy nix-fixes {
     message "{n.key} replaces the defaults"
     # the name, and a note when the value names a host
     edit replace n.spans.key with "extra-{n.key}"
-    edit insert before n.spans.key "# {n.source}: an extra substituter\n" when n.value matches /\/\/(?<host>[a-z.]+)/ and host != "cache.nixos.org"
+    edit insert before n.spans.key "# {n.source}: an extra substituter\n"
+      when n.value matches /\/\/(?<host>[a-z.]+)/ and host != "cache.nixos.org"
 }
 """
 
@@ -66,9 +67,8 @@ def test_fmt_keeps_edit_lines_and_their_comments() -> None:
     assert parse(formatted) == parse(POLICY)
     assert "    # the name, and a note when the value names a host\n" in formatted
     assert '    edit replace n.spans.key with "extra-{n.key}"\n' in formatted
-    long = POLICY.replace(
-        "when n.value matches", 'when n.source == "nix.conf" and n.path != "x.conf" and n.value matches'
-    )
+    more = 'when n.source == "nix.conf" and n.path != "x.conf" and n.value matches'
+    long = POLICY.replace("when n.value matches", more)
     lines = format_source(long).splitlines()
     at = next(i for i, line in enumerate(lines) if "edit insert before" in line)
     assert lines[at].endswith('when n.source == "nix.conf"')
