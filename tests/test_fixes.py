@@ -138,7 +138,13 @@ def test_diff_prints_the_fixes_and_writes_nothing(tmp_path: Path) -> None:
     assert "+build:ci --remote_cache=grpcs://bazel-cache.honey.internal:443\n" in out
     assert "-          flakehub: true\n" in out
     assert "+        continue-on-error: true\n" in out
-    assert "would fix 3 findings in 2 files" in err
+    assert "-      - uses: DeterminateSystems/flakehub-cache-action@main\n" in out
+    assert (
+        '-    extra-substituters = [ "https://attic.honey.internal/main" "https://cache.flakehub.com" ];'
+        in out
+    )
+    assert "+substituters = https://cache.nixos.org\n" in out
+    assert "would fix 6 findings in 4 files" in err
 
 
 def test_fix_removes_the_fixable_config_findings_and_leaves_the_docs_ones(tmp_path: Path) -> None:
@@ -146,22 +152,31 @@ def test_fix_removes_the_fixable_config_findings_and_leaves_the_docs_ones(tmp_pa
     _, before, _ = cli(root, "--format", "json")
     found = json.loads(before)["findings"]
     fixable = [f for f in found if "edits" in f]
-    assert {f["rule"] for f in fixable} == {
-        "caches-accelerate-never-gate.bazel-remote-cache",
-        "caches-accelerate-never-gate.cache-run",
-        "flakehub-never-bootstrap.installer-flag",
-    }
+    assert sorted((f["rule"], f["path"]) for f in fixable) == [
+        ("caches-accelerate-never-gate.bazel-remote-cache", ".bazelrc"),
+        ("caches-accelerate-never-gate.cache-run", ".github/workflows/ci.yml"),
+        ("flakehub-never-bootstrap.cache-action", ".github/workflows/ci.yml"),
+        ("flakehub-never-bootstrap.installer-flag", ".github/workflows/ci.yml"),
+        ("flakehub-never-bootstrap.substituter", "flake.nix"),
+        ("flakehub-never-bootstrap.substituter", "nix/nix.conf"),
+    ]
     assert not [f for f in fixable if f["path"].endswith(".md")]
     code, out, _ = cli(root, "--fix", "--format", "json")
     report = json.loads(out)
     assert code == 1  # findings without a fix remain
-    assert report["summary"]["fixed"] == 3
+    assert report["summary"]["fixed"] == 6
     after = report["findings"]
     key = [(f["rule"], f["path"]) for f in fixable]
     assert not [f for f in after if (f["rule"], f["path"]) in key]
     docs = [f for f in found if f["path"].endswith(".md")]
     assert docs == [f for f in after if f["path"].endswith(".md")]
-    assert len(after) == len(found) - 3
+    # the FlakeHub substituter was also a surface-roles finding, gone with it
+    gone = {(f["rule"], f["path"]) for f in found} - {(f["rule"], f["path"]) for f in after}
+    assert gone - set(key) == {
+        ("surface-roles-stay-distinct.flakehub-as-substituter", "flake.nix"),
+        ("surface-roles-stay-distinct.flakehub-as-substituter", "nix/nix.conf"),
+    }
+    assert len(after) == len(found) - 8
     workflow = (root / ".github/workflows/ci.yml").read_text()
     assert "flakehub: true" not in workflow
     assert '      - run: attic login honey "$ATTIC_SERVER" "$ATTIC_TOKEN"\n' in workflow
@@ -175,11 +190,11 @@ def test_a_second_fix_changes_nothing_and_the_text_summary_counts(tmp_path: Path
     root = git_copy(DRIFTING, tmp_path / "repo")
     code, out, _ = cli(root, "--fix")
     assert code == 1
-    assert out.rstrip().endswith("in 10 files checked; 3 fixed, 37 remain")
+    assert out.rstrip().endswith("in 10 files checked; 6 fixed, 32 remain")
     fixed = texts(root)
     code, out, _ = cli(root, "--fix")
     assert texts(root) == fixed
-    assert out.rstrip().endswith("; 0 fixed, 37 remain")
+    assert out.rstrip().endswith("; 0 fixed, 32 remain")
     code, out, _ = cli(root, "--diff")
     assert (code, out) == (0, "")
 
@@ -384,4 +399,4 @@ def test_every_engine_gives_the_same_edits() -> None:
         for backend in ("regopy", "regorus")
     ]
     assert by_engine[0] == by_engine[1]
-    assert len(by_engine[0]) == 3
+    assert len(by_engine[0]) == 6

@@ -102,6 +102,9 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # from the step's first key to the end of its last line (line break
                 # excluded), indent: the column of its keys
                 "step": rec("Span"),
+                # the step as a list item, whole lines from its "- " (which starts its
+                # line), line break included: deleting it removes the step
+                "item": rec("Span"),
                 # each key's entry as whole lines, line break included, when the key
                 # starts its line and its value ends one: deleting it removes the entry
                 "keys": map_of(rec("Span")),
@@ -124,7 +127,12 @@ RECORD_TYPES: dict[str, RecordType] = {
         _record(
             "NixSpans",
             "Where a Nix setting's parts are written.",
-            {"key": rec("Span")},  # the setting's name (a flake's: its attribute path)
+            {
+                "key": rec("Span"),  # the setting's name (a flake's: its attribute path)
+                # each value (a word of nix.conf, a string of a flake's list) with the
+                # blank before it: deleting it removes the value
+                "values": map_of(rec("Span")),
+            },
             positioned=False,
         ),
         _record(

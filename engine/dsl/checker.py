@@ -298,8 +298,12 @@ class _Checker:
 
     def edit(self, edit: ast.Edit, scope: dict[str, Type]) -> None:
         """An edit's target is a Span the clause binds; its ``when`` is a condition
-        on the clause's variables (captures bound there stay there)."""
-        target = self.type_of(edit.target, scope)
+        on the clause's variables, whose captures the target may use (and nothing
+        else: the text takes the clause's values, as the message does)."""
+        inner = dict(scope)
+        if edit.when is not None:
+            self.condition(edit.when, inner, binds=True)
+        target = self.type_of(edit.target, inner)
         if target not in (_POISON, ANY, SPAN):
             self.error(
                 f"an edit needs a Span to {edit.action}, not a {target}",
@@ -308,8 +312,6 @@ class _Checker:
                 "n.spans.key (engine/core/model.py lists them)",
             )
         self.braces(edit.text, "edit text", edit.span)
-        if edit.when is not None:
-            self.condition(edit.when, dict(scope), binds=True)
 
     @staticmethod
     def positioned(t: Type) -> bool:

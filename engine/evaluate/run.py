@@ -424,21 +424,21 @@ def make_finding(
 def _edits(
     checked: CheckedClause, found: list[list[list[Any]]], values: dict[str, Any], path: str
 ) -> tuple[Edit, ...]:
-    """The edits of a hit: each edit of the clause at the first span Rego returned
-    for it (none when its ``when`` failed or its target is undefined), in the
-    finding's own file; the text rendered as the message is, each line break
-    written as the span's line ending."""
-    edits: list[Edit] = []
+    """The edits of a hit: each edit of the clause at every span Rego returned for
+    it (none when its ``when`` failed or its target is undefined; one per match
+    when the target reads a capture of the ``when``) in the finding's own file;
+    the text rendered as the message is, each line break written as the span's
+    line ending."""
+    edits: set[Edit] = set()
     for edit, spans in zip(checked.clause.edits, found, strict=False):
-        if not spans:
-            continue
-        where, line, column, end_line, end_column, eol = spans[0]
-        if where != path:
-            continue
-        if edit.action == "insert before":
-            end_line, end_column = line, column
-        elif edit.action == "insert after":
-            line, column = end_line, end_column
-        text = render_message(edit.text, values).replace("\n", eol if eol == "\r\n" else "\n")
-        edits.append(Edit(int(line), int(column), int(end_line), int(end_column), text))
-    return tuple(sorted(edits, key=lambda e: (e.line, e.column, e.end_line, e.end_column)))
+        for where, line, column, end_line, end_column, eol in spans:
+            if where != path:
+                continue
+            if edit.action == "insert before":
+                end_line, end_column = line, column
+            elif edit.action == "insert after":
+                line, column = end_line, end_column
+            text = render_message(edit.text, values)
+            text = text.replace("\n", eol if eol == "\r\n" else "\n")
+            edits.add(Edit(int(line), int(column), int(end_line), int(end_column), text))
+    return tuple(sorted(edits, key=lambda e: (e.line, e.column, e.end_line, e.end_column, e.text)))

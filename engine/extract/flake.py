@@ -244,9 +244,27 @@ class _FlakeReader:
                 "key": key,
                 "value": value,
                 "values": values,
-                "spans": {"key": self.spans.span(*(where[k] for k in _ENDS))},
+                "spans": {
+                    "key": self.spans.span(*(where[k] for k in _ENDS)),
+                    "values": self._value_spans(leaf.value),
+                },
             }
             self.result.add("nix_settings", record)
+
+    def _value_spans(self, node: Node) -> Record:
+        """Each string of a list value with the blank before it (deleting it removes
+        the value from the list)."""
+        found: Record = {}
+        if node.type != "list_expression":
+            return found
+        for item in _named(node):
+            value, before = self._literal(item), item.prev_sibling
+            if value is not None and before is not None:
+                start = self.offsets.position(before.end_byte)
+                found.setdefault(
+                    value, self.spans.span(*start, *self.offsets.position(item.end_byte))
+                )
+        return found
 
     def _setting(self, node: Node) -> tuple[str, list[str]] | None:
         """A nixConfig value as Nix passes it on: lists joined by spaces."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .base import Extraction, Problem, SourceFile, Spans, position
+from .base import Extraction, Problem, Record, SourceFile, Spans, position
 
 _WORD = re.compile(r"[^ \t\r\n]+")
 _INCLUDES = ("include", "!include")
@@ -49,9 +49,20 @@ def _read_line(
         "key": name,
         "value": " ".join(values),
         "values": values,
-        "spans": {"key": spans.span(number, key.start() + 1, number, key.end() + 1)},
+        "spans": {
+            "key": spans.span(number, key.start() + 1, number, key.end() + 1),
+            "values": _value_spans(spans, number, words),
+        },
     }
     result.add("nix_settings", record)
+
+
+def _value_spans(spans: Spans, number: int, words: list[re.Match[str]]) -> Record:
+    """Each value word with the blank before it (deleting it removes the value)."""
+    found: Record = {}
+    for before, word in zip(words[1:], words[2:], strict=False):
+        found.setdefault(word.group(), spans.span(number, before.end() + 1, number, word.end() + 1))
+    return found
 
 
 def _setting(words: list[str]) -> tuple[str, list[str]] | str:

@@ -48,6 +48,7 @@ from .yamlsrc import Node, YamlError, duplicate_keys, load, split_lines
 # Line breaks other than LF and CRLF: YAML counts lines at them, positions and
 # edits do not, so a file holding one gets no spans.
 _OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_ITEM = re.compile(r"( *)-[ \t]+$")
 _MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}")
 
 
@@ -351,6 +352,9 @@ def _step_spans(file: _File, step: Node) -> Record:
         "step": spans.span(step.line, step.column, line, spans.end(line), _indent(step.column)),
         "keys": _entry_spans(file, spans, step),
     }
+    dash = _ITEM.match(file.lines[step.line - 1][: step.column - 1])
+    if dash:  # the item's "- " starts its line
+        found["item"] = spans.whole_lines(step.line, line, dash.group(1))
     with_ = step.get("with")
     if with_ is not None and with_.is_map and not with_.flow:
         found["with"] = _entry_spans(file, spans, with_)

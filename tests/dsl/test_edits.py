@@ -150,3 +150,24 @@ def test_edits_render_like_messages_on_every_engine(tmp_path: Path, eol: str) ->
     records = nixconf.extract(SourceFile("nix.conf", text, "nixconf")).records
     (found,) = reference_findings(policies.program, InputModel(records, {"present": False}))
     assert list(found.edits) == edits
+
+
+def test_a_target_may_read_a_capture_of_its_when(tmp_path: Path) -> None:
+    """One edit line gives an edit per match: here each Attic URL is deleted."""
+    policy = """
+policy no-attic {
+  rationale "r"
+  fix "f"
+  deny for n in nix_settings
+    where n.value matches /attic/
+    message "m"
+    edit delete n.spans.values[url] when n.value matches /(?<url>[^ ]*attic[^ ]*)/
+}
+"""
+    (tmp_path / "p.policy").write_text(policy)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    line = "substituters = https://a.attic/x https://cache.nixos.org https://b.attic/y\n"
+    (repo / "nix.conf").write_text(line)
+    (found,) = run_check(load_policies([tmp_path]), repo, (), None, dt.date(2026, 12, 6)).findings
+    assert found.edits == (Edit(1, 15, 1, 33, ""), Edit(1, 57, 1, 75, ""))
