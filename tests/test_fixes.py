@@ -140,11 +140,11 @@ def test_diff_prints_the_fixes_and_writes_nothing(tmp_path: Path) -> None:
     assert "+        continue-on-error: true\n" in out
     assert "-      - uses: DeterminateSystems/flakehub-cache-action@main\n" in out
     assert (
-        '-    extra-substituters = [ "https://attic.honey.internal/main" "https://cache.flakehub.com" ];'
-        in out
+        '-    extra-substituters = [ "https://attic.honey.internal/main"'
+        ' "https://cache.flakehub.com" ];' in out
     )
     assert "+substituters = https://cache.nixos.org\n" in out
-    assert "would fix 6 findings in 4 files" in err
+    assert "would fix 7 findings in 4 files" in err
 
 
 def test_fix_removes_the_fixable_config_findings_and_leaves_the_docs_ones(tmp_path: Path) -> None:
@@ -153,6 +153,7 @@ def test_fix_removes_the_fixable_config_findings_and_leaves_the_docs_ones(tmp_pa
     found = json.loads(before)["findings"]
     fixable = [f for f in found if "edits" in f]
     assert sorted((f["rule"], f["path"]) for f in fixable) == [
+        ("bazel-dogfood-is-real.pr-upload", ".github/workflows/ci.yml"),
         ("caches-accelerate-never-gate.bazel-remote-cache", ".bazelrc"),
         ("caches-accelerate-never-gate.cache-run", ".github/workflows/ci.yml"),
         ("flakehub-never-bootstrap.cache-action", ".github/workflows/ci.yml"),
@@ -164,7 +165,7 @@ def test_fix_removes_the_fixable_config_findings_and_leaves_the_docs_ones(tmp_pa
     code, out, _ = cli(root, "--fix", "--format", "json")
     report = json.loads(out)
     assert code == 1  # findings without a fix remain
-    assert report["summary"]["fixed"] == 6
+    assert report["summary"]["fixed"] == 7
     after = report["findings"]
     key = [(f["rule"], f["path"]) for f in fixable]
     assert not [f for f in after if (f["rule"], f["path"]) in key]
@@ -176,11 +177,15 @@ def test_fix_removes_the_fixable_config_findings_and_leaves_the_docs_ones(tmp_pa
         ("surface-roles-stay-distinct.flakehub-as-substituter", "flake.nix"),
         ("surface-roles-stay-distinct.flakehub-as-substituter", "nix/nix.conf"),
     }
-    assert len(after) == len(found) - 8
+    assert len(after) == len(found) - 9
     workflow = (root / ".github/workflows/ci.yml").read_text()
     assert "flakehub: true" not in workflow
     assert '      - run: attic login honey "$ATTIC_SERVER" "$ATTIC_TOKEN"\n' in workflow
     assert "        continue-on-error: true\n" in workflow
+    assert (
+        "      - run: bazel build --config=ci ${{ startsWith(github.event_name, 'pull_request')"
+        " && '--remote_upload_local_results=false' || '' }} //...\n"
+    ) in workflow
     assert (root / ".bazelrc").read_text().splitlines()[2] == (
         "build:ci --remote_cache=grpcs://bazel-cache.honey.internal:443"
     )
@@ -190,11 +195,11 @@ def test_a_second_fix_changes_nothing_and_the_text_summary_counts(tmp_path: Path
     root = git_copy(DRIFTING, tmp_path / "repo")
     code, out, _ = cli(root, "--fix")
     assert code == 1
-    assert out.rstrip().endswith("in 10 files checked; 6 fixed, 32 remain")
+    assert out.rstrip().endswith("in 10 files checked; 7 fixed, 31 remain")
     fixed = texts(root)
     code, out, _ = cli(root, "--fix")
     assert texts(root) == fixed
-    assert out.rstrip().endswith("; 0 fixed, 32 remain")
+    assert out.rstrip().endswith("; 0 fixed, 31 remain")
     code, out, _ = cli(root, "--diff")
     assert (code, out) == (0, "")
 
@@ -399,4 +404,4 @@ def test_every_engine_gives_the_same_edits() -> None:
         for backend in ("regopy", "regorus")
     ]
     assert by_engine[0] == by_engine[1]
-    assert len(by_engine[0]) == 6
+    assert len(by_engine[0]) == 7

@@ -109,6 +109,9 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # starts its line and its value ends one: deleting it removes the entry
                 "keys": map_of(rec("Span")),
                 "with": map_of(rec("Span")),  # the same for each key of `with`
+                # each word of `run` (its first occurrence), when the script is a
+                # one-line plain scalar or a literal (|) block, written as it reads
+                "run_words": map_of(rec("Span")),
             },
             positioned=False,
         ),

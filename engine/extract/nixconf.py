@@ -15,6 +15,7 @@ Nix's reader (``applyConfig`` in libutil's ``config.cc``) works line by line:
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from .base import Extraction, Problem, Record, SourceFile, Spans, position
@@ -60,7 +61,7 @@ def _read_line(
 def _value_spans(spans: Spans, number: int, words: list[re.Match[str]]) -> Record:
     """Each value word with the blank before it (deleting it removes the value)."""
     found: Record = {}
-    for before, word in zip(words[1:], words[2:], strict=False):
+    for before, word in itertools.pairwise(words[1:]):
         found.setdefault(word.group(), spans.span(number, before.end() + 1, number, word.end() + 1))
     return found
 

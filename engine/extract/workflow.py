@@ -48,6 +48,7 @@ from .yamlsrc import Node, YamlError, duplicate_keys, load, split_lines
 # Line breaks other than LF and CRLF: YAML counts lines at them, positions and
 # edits do not, so a file holding one gets no spans.
 _OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_WORD = re.compile(r"\S+")
 _ITEM = re.compile(r"( *)-[ \t]+$")
 _MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}")
 
@@ -358,6 +359,31 @@ def _step_spans(file: _File, step: Node) -> Record:
     with_ = step.get("with")
     if with_ is not None and with_.is_map and not with_.flow:
         found["with"] = _entry_spans(file, spans, with_)
+    run = step.get("run")
+    if run is not None and isinstance(run.value, str):
+        found["run_words"] = _run_words(file, spans, run)
+    return found
+
+
+def _run_words(file: _File, spans: Spans, node: Node) -> Record:
+    """Each word of a ``run`` script where it is written (its first occurrence), for
+    a one-line plain scalar or a literal block whose lines are the script's: there
+    a script offset is a file position (quotes, escapes and folding are not)."""
+    rows: list[tuple[int, int, str]] = []
+    if node.style == "" and node.line == node.end_line:
+        rows.append((node.line, node.column, node.value))
+    elif node.style == "|":
+        first, column = _text_start(file.lines, node)
+        rows += [(first + i, column, text) for i, text in enumerate(node.value.split("\n"))]
+    for number, column, text in rows:
+        written = file.lines[number - 1] if number <= len(file.lines) else ""
+        if text and written[column - 1 : column - 1 + len(text)] != text:
+            return {}
+    found: Record = {}
+    for number, column, text in rows:
+        for word in _WORD.finditer(text):
+            where = (number, column + word.start(), number, column + word.end())
+            found.setdefault(word.group(), spans.span(*where))
     return found
 
 
