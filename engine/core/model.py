@@ -109,9 +109,10 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # starts its line and its value ends one: deleting it removes the entry
                 "keys": map_of(rec("Span")),
                 "with": map_of(rec("Span")),  # the same for each key of `with`
-                # each word of `run` (its first occurrence), when the script is a
-                # one-line plain scalar or a literal (|) block, written as it reads
-                "run_words": map_of(rec("Span")),
+                # each flag (a word starting with -) of `run` (its first occurrence),
+                # when the script is a one-line plain scalar or a literal (|) block,
+                # written as it reads
+                "run_flags": map_of(rec("Span")),
             },
             positioned=False,
         ),
@@ -242,6 +243,7 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "env": map_of(STR),
                 "if": STR,
                 "continue_on_error": BOOL,
+                "siblings": NUM,  # how many other steps its job (or action) has
                 "spans": rec("StepSpans"),
             },
         ),

@@ -48,7 +48,7 @@ from .yamlsrc import Node, YamlError, duplicate_keys, load, split_lines
 # Line breaks other than LF and CRLF: YAML counts lines at them, positions and
 # edits do not, so a file holding one gets no spans.
 _OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
-_WORD = re.compile(r"\S+")
+_FLAG = re.compile(r"(?<!\S)-\S*")
 _ITEM = re.compile(r"( *)-[ \t]+$")
 _MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}")
 
@@ -314,6 +314,8 @@ def _steps(file: _File, steps: Node | None, job_id: str, what: str) -> list[Reco
             records.append(_step(file, step, job_id, index, f"{what}.{index}"))
         else:
             file.wrong_shape(step, f"{what}.{index}", "a mapping")
+    for record in records:
+        record["siblings"] = len(steps.value) - 1
     return records
 
 
@@ -361,12 +363,13 @@ def _step_spans(file: _File, step: Node) -> Record:
         found["with"] = _entry_spans(file, spans, with_)
     run = step.get("run")
     if run is not None and isinstance(run.value, str):
-        found["run_words"] = _run_words(file, spans, run)
+        found["run_flags"] = _run_flags(file, spans, run)
     return found
 
 
-def _run_words(file: _File, spans: Spans, node: Node) -> Record:
-    """Each word of a ``run`` script where it is written (its first occurrence), for
+def _run_flags(file: _File, spans: Spans, node: Node) -> Record:
+    """Each flag (a word starting with ``-``) of a ``run`` script where it is written
+    (its first occurrence), for
     a one-line plain scalar or a literal block whose lines are the script's: there
     a script offset is a file position (quotes, escapes and folding are not)."""
     rows: list[tuple[int, int, str]] = []
@@ -381,7 +384,7 @@ def _run_words(file: _File, spans: Spans, node: Node) -> Record:
             return {}
     found: Record = {}
     for number, column, text in rows:
-        for word in _WORD.finditer(text):
+        for word in _FLAG.finditer(text):
             where = (number, column + word.start(), number, column + word.end())
             found.setdefault(word.group(), spans.span(*where))
     return found

@@ -54,10 +54,10 @@ def test_step_spans_cover_whole_lines_and_only_block_steps() -> None:
         "        with:\n          flakehub: true\n          extra: 'x'\n"
     )
     assert "name" not in spans["keys"]  # the first key shares its line with "- "
-    assert _cut(WORKFLOW, spans["run_words"]["--config=ci"]) == "--config=ci"
+    assert _cut(WORKFLOW, spans["run_flags"]["--config=ci"]) == "--config=ci"
     assert steps[1]["spans"] == {}  # an alias: written elsewhere
     assert steps[2]["spans"] == {}  # flow style
-    assert steps[3]["spans"]["run_words"] == {}  # quoted: offsets are not positions
+    assert steps[3]["spans"]["run_flags"] == {}  # quoted: offsets are not positions
 
 
 def test_no_spans_where_yaml_counts_other_line_breaks() -> None:
