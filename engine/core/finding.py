@@ -6,6 +6,7 @@ and cached results load without the evaluator.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,13 +26,7 @@ class Edit:
     text: str
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "column": self.column,
-            "end_line": self.end_line,
-            "end_column": self.end_column,
-            "text": self.text,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, order=True)

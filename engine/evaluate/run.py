@@ -311,15 +311,24 @@ Hit = tuple[CheckedClause, Any, dict[str, Any]]  # a clause, the candidate it hi
 def findings_of(program: Program, hits: list[Hit]) -> set[Finding]:
     """The findings of the hits Rego (or the reference evaluator) returned: one per
     hit, but one per rule and sentence or table row (:func:`_one_per_sentence`)."""
-    findings: set[Finding] = set()
+    findings: dict[Finding, Finding] = {}
     sentences: dict[tuple[object, ...], list[Hit]] = {}
+    made: list[Finding] = []
     for checked, record, hit in hits:
         if checked.main_collection == "sentences" and checked.at == checked.main_var:
             sentences.setdefault(_sentence_key(checked, record), []).append((checked, record, hit))
         else:
-            findings.add(make_finding(program, checked, record, hit))
-    findings.update(_one_per_sentence(program, group) for group in sentences.values())
-    return findings
+            made.append(make_finding(program, checked, record, hit))
+    made += [_one_per_sentence(program, group) for group in sentences.values()]
+    for finding in made:  # hits that make one finding with other edits: the first edits
+        kept = findings.setdefault(finding, finding)
+        if _edit_order(finding) < _edit_order(kept):
+            findings[finding] = finding
+    return set(findings.values())
+
+
+def _edit_order(finding: Finding) -> list[tuple[int, int, int, int, str]]:
+    return [(e.line, e.column, e.end_line, e.end_column, e.text) for e in finding.edits]
 
 
 def _sentence_key(checked: CheckedClause, record: Any) -> tuple[object, ...]:
