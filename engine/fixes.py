@@ -214,10 +214,16 @@ def _inside(root: Path, rel: str) -> Path:
         path = path / part
         mode = os.lstat(path).st_mode
         if stat.S_ISLNK(mode):
-            raise OSError(f"a symlink ({path.relative_to(root).as_posix()}) is not written")
+            raise OSError(f"a symlink ({path.relative_to(root).as_posix()}) is not followed")
     if not stat.S_ISREG(mode):
         raise OSError("not a regular file")
     return path
+
+
+def read_text(root: Path, rel: str) -> str:
+    """A file inside the root as UTF-8 (a byte order mark dropped), read as fixes
+    read it: never through a symlink (OSError, or ValueError when not UTF-8)."""
+    return _read(root, rel).removeprefix(_BOM).decode("utf-8")
 
 
 def _read(root: Path, rel: str) -> bytes:

@@ -467,3 +467,14 @@ def test_a_fix_that_does_not_remove_its_finding_fails(tmp_path: Path) -> None:
     problems = case_of(report, "no-foo/again")["fixes"]["problems"]
     assert "the fixes still change files after 10 passes" in problems
     assert "nix.conf: no-foo.nix is still reported after its fix" in problems
+
+
+def test_a_fixed_file_that_is_a_symlink_is_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret\n")
+    pack = make_pack(tmp_path, {"no-foo/link": FIX_CASE}, FIXING)
+    (pack / "tests/no-foo/link/nix.conf.fixed").symlink_to(secret)
+    code, out, err = run("-p", str(pack))
+    assert code == 1
+    assert "! nix.conf.fixed: not read: a symlink (nix.conf.fixed) is not followed" in out
+    assert "top secret" not in out + err

@@ -31,6 +31,11 @@ start. Private fields locate what policies look inside: ``_runs_on_pos`` is
 [line, column] of the ``runs-on`` value, ``_run_pos`` where the ``run`` text
 starts (for a ``|``/``>`` block: the first line after the indicator, at the
 block's indentation, found best effort from the first non-blank line).
+``spans`` (``StepSpans``) says where a step's parts are written, for the
+policies' ``edit`` lines: only what an edit can change cleanly (a block-style
+step holding no alias or merged key, entries whose key starts a line, the
+flags of a script whose offsets are positions), and nothing in a file with
+line breaks other than LF and CRLF.
 
 Malformed YAML is one problem and no records; duplicate keys are a problem
 each (the last one wins); a part of the wrong shape is a problem naming its

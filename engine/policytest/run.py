@@ -11,7 +11,7 @@ from ..config import Config
 from ..core.errors import ErrorGroup, ProofgateError
 from ..core.finding import Finding
 from ..core.rules import PARSE_ERROR, names_rule
-from ..core.text import read_utf8, shown_path
+from ..core.text import shown_path
 from ..pack import Catalogue, Pack, read_pack
 from ..pipeline import Options, run
 from .cases import CASE_FILE, Case, Expectation, find_cases, load_cases
@@ -80,9 +80,15 @@ def check_fixes(
     import tempfile
 
     root = case.folder.root
-    expected = {p.relative_to(root).as_posix()[: -len(FIXED)] for p in root.rglob("*" + FIXED)}
-    if not expected and not any(f.edits for f in findings):
+    named = {p.relative_to(root).as_posix()[: -len(FIXED)] for p in root.rglob("*" + FIXED)}
+    if not named and not any(f.edits for f in findings):
         return (), ()
+    problems, expected = [], {}
+    for path in sorted(named):  # a case is a repo: no symlink is followed (docs/security.md)
+        try:
+            expected[path] = fixes.read_text(root, path + FIXED)
+        except (OSError, ValueError) as exc:
+            problems.append(f"{path}{FIXED}: not read: {exc}")
     with tempfile.TemporaryDirectory() as temporary:
         copy = Path(temporary) / case.folder.name
         shutil.copytree(root, copy, symlinks=True)
@@ -93,19 +99,26 @@ def check_fixes(
             return after[-1]
 
         done = fixes.fix(copy, findings, recheck)
-        texts = {path: read_utf8(copy / path) for path in expected | done.written}
-    problems = [f"{note} (a fix cannot apply)" for note in done.notes]
+        texts = {path: _text(copy, path) for path in {*expected, *done.written}}
+    problems += [f"{note} (a fix cannot apply)" for note in done.notes]
     if not done.settled:
         problems.append(f"the fixes still change files after {fixes.MAX_PASSES} passes")
     for path in sorted(texts):
         rules = ", ".join(sorted({f.rule for f in done.fixed if f.path == path}))
         if path not in expected:
             problems.append(f"{path}: fixed by {rules}, but there is no {path}{FIXED}")
-        elif texts[path] != (want := read_utf8(root / (path + FIXED))):
+        elif texts[path] != expected[path]:
             problems.append(f"{path}: the fixes do not give {path}{FIXED}")
-            problems += _short_diff(want, texts[path], path)
+            problems += _short_diff(expected[path], texts[path], path)
     problems += _still_reported(findings, done.fixed, after[-1])
     return tuple(sorted(done.written)), tuple(problems)
+
+
+def _text(root: Path, path: str) -> str:
+    try:
+        return fixes.read_text(root, path)
+    except (OSError, ValueError) as exc:
+        return f"(not read: {exc})"
 
 
 def _still_reported(before: list[Finding], fixed: list[Finding], after: list[Finding]) -> list[str]:
