@@ -93,7 +93,11 @@ class CheckedClause:
         if self.clause.where is not None:
             roots.append(self.clause.where)
         roots.extend(expr for _, expr in self.rego_placeholders())
-        return roots
+        return roots + self.edit_roots()
+
+    def edit_roots(self) -> list[ast.Expr]:
+        """The expressions of the clause's edits (Rego returns the spans they apply to)."""
+        return edit_roots(self.clause)
 
 
 def _is_var(node: object, name: str) -> bool:
@@ -200,7 +204,19 @@ def walk_clause(clause: ast.Clause) -> list[object]:
         nodes.extend(walk(generator.source))
     if clause.where is not None:
         nodes.extend(walk(clause.where))
+    for root in edit_roots(clause):
+        nodes.extend(walk(root))
     return nodes
+
+
+def edit_roots(clause: ast.Clause) -> list[ast.Expr]:
+    """Each edit's target and ``when`` condition."""
+    roots: list[ast.Expr] = []
+    for edit in clause.edits:
+        roots.append(edit.target)
+        if edit.when is not None:
+            roots.append(edit.when)
+    return roots
 
 
 def conjuncts(expr: ast.Expr | None) -> tuple[ast.Expr, ...]:
