@@ -706,3 +706,16 @@ def fmt_command(files: tuple[str, ...], write: bool, check_only: bool, diff: boo
         verb = "reformatted" if write else "would be reformatted"
         click.echo(f"{len(report.changed)} file(s) {verb}, {unchanged} already formatted")
     sys.exit(1 if (check_only or diff) and report.changed else 0)
+
+
+@main.command("lsp")
+def lsp_command() -> None:
+    """Run the language server: LSP over standard input and output, for editors.
+
+    Diagnostics as you type for every file kind 'check' reads, code actions
+    (apply a fix, fix all of a rule, suppress with a reason) and hover
+    (the rule's explanation). Setup for VS Code, Neovim and Helix: README.
+    """
+    from .lsp.server import serve
+
+    serve()
