@@ -199,3 +199,47 @@ async def test_workflow_edits_are_checked_unsaved(client: LanguageClient, repo: 
     await published(
         client, uri, lambda d: "flakehub-never-bootstrap.installer-flag" not in rules(d)
     )
+
+
+@pytest.fixture
+def two_repos(tmp_path: Path) -> tuple[Path, Path]:
+    """Two repos of one multi-root workspace; the second disables the forge rules."""
+    first = git_copy(REPO / "fixtures/repos/gf-drifting", tmp_path / "first")
+    second = git_copy(REPO / "fixtures/repos/gf-drifting", tmp_path / "second")
+    (second / ".proofgate.toml").write_text('disable = ["forge-claims-need-proof"]\n')
+    return first, second
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "proofgate", "lsp"])
+)
+async def workspace(
+    lsp_client: LanguageClient, two_repos: tuple[Path, Path]
+) -> AsyncIterator[None]:
+    folders = [lsp.WorkspaceFolder(uri=r.as_uri(), name=r.name) for r in two_repos]
+    await lsp_client.initialize_session(
+        lsp.InitializeParams(capabilities=client_capabilities("neovim"), workspace_folders=folders)
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_each_folder_of_a_multi_root_workspace_is_its_own_repo(
+    workspace: LanguageClient, two_repos: tuple[Path, Path]
+) -> None:
+    first, second = two_repos
+    one = open_doc(workspace, first / "docs/draft.md", f"# Draft\n\n{CLAIM}\n")
+    two = open_doc(workspace, second / "docs/draft.md", f"# Draft\n\n{CLAIM}\n")
+    await published(workspace, one, lambda d: CLAIM_RULE in rules(d))
+    found = await published(workspace, two, lambda d: True)
+    assert CLAIM_RULE not in rules(found)  # its own configuration
+    config = second / ".proofgate.toml"
+    config.write_text('disable = ["no-such-rule"]\n')
+    workspace.text_document_did_save(
+        lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=config.as_uri()))
+    )
+    (error,) = await published(workspace, config.as_uri(), lambda d: bool(d))
+    assert "no-such-rule" in error.message
+    edit_doc(workspace, one, 2, f"# Draft\n\n{CLAIM}\n\nForgejo runners are supported.\n")
+    after = await published(workspace, one, lambda d: rules(d).count(CLAIM_RULE) == 2)
+    assert after  # the first repo is still checked
