@@ -336,10 +336,7 @@ def _run_steps(
     ledger, ledger_extraction = _ledger(root, inputs, options, cache)
     drain_timeouts()  # none of an earlier run in this process
     forget_shared_matches()
-    if options.warm is None:
-        extracted = _extract(policies, inputs, ledger, ledger_extraction, cache, options.jobs)
-    else:
-        extracted = _extract_warm(policies, inputs, ledger, ledger_extraction, cache, options)
+    extracted = _extract(policies, inputs, ledger, ledger_extraction, cache, options)
     findings = _evaluate(policies, inputs, ledger, extracted, options)
     extracted.problems += drain_timeouts()  # those of the evaluation's own matches
     return _filter(policies, config, root, inputs, ledger, extracted, findings, options.today)
@@ -370,30 +367,33 @@ def _extract(
     ledger: dict[str, object],
     ledger_extraction: Extraction,
     cache: Cache | None,
-    jobs: int | None,
+    options: Options,
 ) -> _Extracted:
     """The records of every file read (of the kinds the policies use), the ledger's
-    collections, and a ``files`` record for every file of the repo."""
+    collections, and a ``files`` record for every file of the repo; with
+    ``options.warm``, from what it keeps (:func:`_extract_warm`)."""
     from .extract.batch import extract_files
 
-    out, sources = _gather(policies, inputs, ledger_extraction)
     keep = _keeper(policies, ledger)
+    if options.warm is not None:
+        return _extract_warm(policies, inputs, ledger_extraction, keep, cache, options)
+    out, sources = _gather(policies, inputs, ledger_extraction)
     shared = policies.joined_kinds() or frozenset()
-    _absorb(out, extract_files(sources, cache, shared, keep, jobs))
+    _absorb(out, extract_files(sources, cache, shared, keep, options.jobs))
     return out
 
 
 def _extract_warm(
     policies: PolicySet,
     inputs: RepoInputs,
-    ledger: dict[str, object],
     ledger_extraction: Extraction,
+    keep: Keep,
     cache: Cache | None,
     options: Options,
 ) -> _Extracted:
-    """:func:`_extract` from what ``options.warm`` keeps: the records of the files
-    whose text is not given (the context, extracted once while they are
-    unchanged) and of each given text (extracted again only when it changed)."""
+    """The records of the files whose text is not given (the context: extracted
+    once, while they are unchanged) and of each given text (extracted again only
+    when it changed)."""
     from .extract.batch import extract_files
 
     warm = options.warm
@@ -401,7 +401,6 @@ def _extract_warm(
     given = {path for path, _ in options.texts}
     if options.stdin:
         given.add(options.stdin[0])
-    keep = _keeper(policies, ledger)
     context = warm.contexts.get(frozenset(given))
     if context is None:
         context, sources = _gather(policies, inputs, ledger_extraction, given)

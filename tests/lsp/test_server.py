@@ -78,14 +78,20 @@ def edit_doc(client: LanguageClient, uri: str, version: int, text: str) -> None:
     )
 
 
+async def open_claim(client: LanguageClient, path: Path, text: str) -> tuple[str, lsp.Diagnostic]:
+    """Open a doc holding one claim; its URI and the claim's diagnostic."""
+    uri = open_doc(client, path, text)
+    found = await published(client, uri, lambda d: CLAIM_RULE in rules(d))
+    (claim,) = [d for d in found if d.code == CLAIM_RULE]
+    return uri, claim
+
+
 async def test_a_claim_is_a_diagnostic_until_it_is_edited_away(
     client: LanguageClient, repo: Path
 ) -> None:
     # two emoji before the claim: 3 code points, 5 UTF-16 code units
     text = f"# Draft\n\n🚀🚀 {CLAIM}\n"
-    uri = open_doc(client, repo / "docs/draft.md", text)
-    found = await published(client, uri, lambda d: CLAIM_RULE in rules(d))
-    (claim,) = [d for d in found if d.code == CLAIM_RULE]
+    uri, claim = await open_claim(client, repo / "docs/draft.md", text)
     assert claim.range.start == lsp.Position(line=2, character=5)
     assert claim.range.end == lsp.Position(line=2, character=5 + len("Woodpecker"))
     assert claim.severity == lsp.DiagnosticSeverity.Error
@@ -114,9 +120,7 @@ async def test_a_ledger_edit_republishes_the_open_docs(client: LanguageClient, r
 
 
 async def test_hover_explains_the_rule(client: LanguageClient, repo: Path) -> None:
-    uri = open_doc(client, repo / "docs/draft.md", f"# Draft\n\n{CLAIM}\n")
-    found = await published(client, uri, lambda d: CLAIM_RULE in rules(d))
-    (claim,) = [d for d in found if d.code == CLAIM_RULE]
+    uri, claim = await open_claim(client, repo / "docs/draft.md", f"# Draft\n\n{CLAIM}\n")
     hover = await client.text_document_hover_async(
         lsp.HoverParams(
             text_document=lsp.TextDocumentIdentifier(uri=uri), position=claim.range.start
@@ -139,9 +143,7 @@ async def test_suppress_with_a_reason_inserts_the_comment_that_hides_it(
     client: LanguageClient, repo: Path
 ) -> None:
     text = f"# Draft\n\nSome context.\n{CLAIM}\n"
-    uri = open_doc(client, repo / "docs/draft.md", text)
-    found = await published(client, uri, lambda d: CLAIM_RULE in rules(d))
-    (claim,) = [d for d in found if d.code == CLAIM_RULE]
+    uri, claim = await open_claim(client, repo / "docs/draft.md", text)
     actions = await client.text_document_code_action_async(
         lsp.CodeActionParams(
             text_document=lsp.TextDocumentIdentifier(uri=uri),
