@@ -78,25 +78,27 @@ class Options:
 class Warm:
     """What a long-lived process (the language server) keeps of one repo between
     checks with one pack (another pack needs another ``Warm``): the repo's file
-    listing, the text of each file read, what was read for each set of given
-    texts, the loaded ledger, and the records of the files whose text is not
-    given (the context, extracted once) and of each given text. Whoever keeps it
+    listing, the text of each file read, what was read for the last set of files
+    given, the loaded ledger, the records of each file whose text is not given
+    (kept as for a file never reported on) and of each given text, and the
+    context those records make for the last set of files given. Whoever keeps it
     calls :meth:`forget` with the files that changed on disk."""
 
     listing: FileSet | None = None
-    files: dict[str, FileText] = field(default_factory=dict)
+    texts: dict[str, FileText] = field(default_factory=dict)
     inputs: dict[tuple[object, ...], RepoInputs] = field(default_factory=dict)
     ledger: tuple[tuple[object, ...], tuple[dict[str, object], Extraction]] | None = None
+    records: dict[str, tuple[str, Extracted]] = field(default_factory=dict)
+    given: dict[str, tuple[str, Extracted]] = field(default_factory=dict)
     contexts: dict[frozenset[str], _Extracted] = field(default_factory=dict)
-    extractions: dict[str, tuple[str, Extracted]] = field(default_factory=dict)
 
     def read(self, root: Path, rel: str) -> FileText:
         """A repo file's text, read once until it is forgotten."""
         from .repo.discover import read_text
 
-        found = self.files.get(rel)
+        found = self.texts.get(rel)
         if found is None:
-            found = self.files[rel] = read_text(root, rel)
+            found = self.texts[rel] = read_text(root, rel)
         return found
 
     def forget(self, paths: Iterable[str] = (), listing: bool = True) -> None:
@@ -104,12 +106,18 @@ class Warm:
         disk; with ``listing`` (files came or went), the listing and the ledger
         (whose evidence paths may have come or gone) too."""
         for rel in paths:
-            self.files.pop(rel, None)
+            self.texts.pop(rel, None)
+            self.records.pop(rel, None)
         self.inputs.clear()
         self.contexts.clear()
         if listing:
             self.listing = None
             self.ledger = None
+
+    def holds(self, options: Options) -> bool:
+        """Whether a run with ``options`` finds its context here (and needs nothing
+        from the repo's cache)."""
+        return frozenset(_given(options)) in self.contexts
 
 
 def run(pack: Pack, root: Path, options: Options | None = None) -> CheckResult:
@@ -118,7 +126,10 @@ def run(pack: Pack, root: Path, options: Options | None = None) -> CheckResult:
     from .cache import open_cache
 
     options = options or Options()
-    cache = open_cache(root, options.use_cache)
+    # A warm run whose context is kept reads nothing from the repo's cache: not
+    # opened, which would cost an SQLite open and close per keystroke.
+    warm = options.warm is not None and options.warm.holds(options)
+    cache = open_cache(root, options.use_cache and not warm)
     try:
         return _run(pack, root, options, cache)
     finally:
@@ -144,9 +155,7 @@ def _read(pack: Pack, root: Path, options: Options) -> RepoInputs:
     ``options.warm``, what it read for the same files given, their texts replaced."""
     # With PATHS or a text given, the pack decides which files outside them are
     # read at all (and a miss, the usual case for a pre-commit run, needs it anyway).
-    given = dict(options.texts)
-    if options.stdin:
-        given[options.stdin[0]] = options.stdin[1]
+    given = _given(options)
     only = (options.stdin[0],) if options.stdin else ()
     joined = pack.policies.joined_kinds() if options.targets or given else None
     warm = options.warm
@@ -161,6 +170,7 @@ def _read(pack: Pack, root: Path, options: Options) -> RepoInputs:
             from .repo.discover import discover
 
             warm.listing = discover(root, [])
+        warm.inputs.clear()  # the last set of files given only
         inputs = warm.inputs[memo] = read_repo(
             root,
             list(options.targets),
@@ -173,6 +183,14 @@ def _read(pack: Pack, root: Path, options: Options) -> RepoInputs:
             warm.read,
         )
     return dataclasses.replace(inputs, texts={**inputs.texts, **given})
+
+
+def _given(options: Options) -> dict[str, str]:
+    """The texts given instead of the files on disk, by repo-relative path."""
+    given = dict(options.texts)
+    if options.stdin:
+        given[options.stdin[0]] = options.stdin[1]
+    return given
 
 
 def _selects(pack: Pack, root: Path) -> Callable[[str], bool]:
@@ -357,7 +375,8 @@ def _ledger(
     if warm is not None:
         warm.ledger = (memo, loaded)
         warm.contexts.clear()  # which records are kept depends on the ledger
-        warm.extractions.clear()
+        warm.records.clear()
+        warm.given.clear()
     return loaded
 
 
@@ -376,7 +395,8 @@ def _extract(
 
     keep = _keeper(policies, ledger)
     if options.warm is not None:
-        return _extract_warm(policies, inputs, ledger_extraction, keep, cache, options)
+        keeps = (keep, _keeper(policies, ledger, reported=False))
+        return _extract_warm(policies, inputs, ledger_extraction, keeps, cache, options)
     out, sources = _gather(policies, inputs, ledger_extraction)
     shared = policies.joined_kinds() or frozenset()
     _absorb(out, extract_files(sources, cache, shared, keep, options.jobs))
@@ -387,38 +407,52 @@ def _extract_warm(
     policies: PolicySet,
     inputs: RepoInputs,
     ledger_extraction: Extraction,
-    keep: Keep,
+    keeps: tuple[Keep, Keep],
     cache: Cache | None,
     options: Options,
 ) -> _Extracted:
     """The records of the files whose text is not given (the context: extracted
-    once, while they are unchanged) and of each given text (extracted again only
-    when it changed)."""
-    from .extract.batch import extract_files
+    once, while they are unchanged, keeping what ``keeps[1]`` keeps of files
+    never reported on) and of each given text (extracted again only when it
+    changed, keeping what ``keeps[0]`` keeps)."""
 
     warm = options.warm
     assert warm is not None
-    given = {path for path, _ in options.texts}
-    if options.stdin:
-        given.add(options.stdin[0])
+    given = set(_given(options))
     context = warm.contexts.get(frozenset(given))
     if context is None:
         context, sources = _gather(policies, inputs, ledger_extraction, given)
         shared = policies.joined_kinds() or frozenset()
-        _absorb(context, extract_files(sources, cache, shared, keep, options.jobs))
+        _remember(warm.records, sources, keeps[1], cache, shared, options.jobs)
+        _absorb(context, [warm.records[s.path][1] for s in sources])
+        warm.contexts.clear()  # the last set of files given only
         warm.contexts[frozenset(given)] = context
     out = context.copy()
     kinds = _kinds_read(policies)
     sources = [s for rel in sorted(given) if (s := _source(policies, inputs, kinds, rel))]
-    fresh = [s for s in sources if warm.extractions.get(s.path, ("", None))[0] != s.text]
-    done = extract_files(fresh, None, frozenset(), keep, 1)
-    for source, extracted in zip(fresh, done, strict=True):
-        warm.extractions[source.path] = (source.text, extracted)
-    _absorb(out, [warm.extractions[s.path][1] for s in sources])
+    _remember(warm.given, sources, keeps[0])
+    _absorb(out, [warm.given[s.path][1] for s in sources])
     for source in sources:
         if policies.rego:
             out.structured.append((source.path, source.kind, source.text))
     return out
+
+
+def _remember(
+    memory: dict[str, tuple[str, Extracted]],
+    sources: list[SourceFile],
+    keep: Keep,
+    cache: Cache | None = None,
+    cached: frozenset[str] = frozenset(),
+    jobs: int | None = 1,
+) -> None:
+    """Extract the sources whose text ``memory`` does not hold yet, into it."""
+    from .extract.batch import extract_files
+
+    fresh = [s for s in sources if memory.get(s.path, ("", None))[0] != s.text]
+    done = extract_files(fresh, cache, cached, keep, jobs)
+    for source, extracted in zip(fresh, done, strict=True):
+        memory[source.path] = (source.text, extracted)
 
 
 def _kinds_read(policies: PolicySet) -> set[str]:
@@ -488,10 +522,12 @@ def _absorb(out: _Extracted, extractions: Iterable[Extracted]) -> None:
             out.collections.setdefault(name, []).extend(records)
 
 
-def _keeper(policies: PolicySet, ledger: dict[str, object]) -> Keep:
+def _keeper(policies: PolicySet, ledger: dict[str, object], reported: bool = True) -> Keep:
     """Which extracted records the evaluation needs: every record of the collections
     the program reads and joins across files, and of the local ones
-    (:func:`engine.pack.local_collections`) only the candidates of their clauses."""
+    (:func:`engine.pack.local_collections`) only the candidates of their clauses;
+    none of those when the files are never ``reported`` on (a warm run's context:
+    a local record matters only in a reported file)."""
     from .evaluate.run import InputModel, candidates
 
     program, params = policies.program, policies.params
@@ -504,6 +540,8 @@ def _keeper(policies: PolicySet, ledger: dict[str, object]) -> Keep:
             return []
         if name not in local:
             return records
+        if not reported:
+            return []
         model = InputModel({name: records}, ledger, params)
         chosen = {id(r) for clause in clauses[name] for r in candidates(program, clause, model)}
         return [r for r in records if id(r) in chosen]
