@@ -182,7 +182,9 @@ def _read(pack: Pack, root: Path, options: Options) -> RepoInputs:
             warm.listing,
             warm.read,
         )
-    return dataclasses.replace(inputs, texts={**inputs.texts, **given})
+    # the given texts of the files read (not those the configuration excludes)
+    texts = {**inputs.texts, **{rel: text for rel, text in given.items() if rel in inputs.texts}}
+    return dataclasses.replace(inputs, texts=texts)
 
 
 def _given(options: Options) -> dict[str, str]:
@@ -415,7 +417,6 @@ def _extract_warm(
     once, while they are unchanged, keeping what ``keeps[1]`` keeps of files
     never reported on) and of each given text (extracted again only when it
     changed, keeping what ``keeps[0]`` keeps)."""
-
     warm = options.warm
     assert warm is not None
     given = set(_given(options))

@@ -99,3 +99,22 @@ def test_forget_reads_a_changed_file_again(pack: Pack, repo: Path) -> None:
     assert stale == before  # nothing told it
     warm.forget(["proofs.yaml", "docs/new.md"])
     assert _same(pack, repo, warm, doc) != before
+
+
+def test_a_given_text_the_configuration_excludes_is_not_read(repo: Path) -> None:
+    from engine.config import load_config
+
+    workflow = ".github/workflows/ci.yml"
+    doc = (workflow, (repo / workflow).read_text())
+    bazelrc = {".bazelrc": (repo / ".bazelrc").read_text()}
+    whole = _same(pack_of(repo), repo, Warm(), doc, bazelrc)
+    (repo / ".proofgate.toml").write_text('exclude = [".bazelrc"]\n')
+    pack = Pack.of(load_policies([REPO / "policies"]), load_config(repo))
+    without = _same(pack, repo, Warm(), doc, bazelrc)
+    assert without != whole  # its records are not joined: the buffer is not read either
+
+
+def pack_of(repo: Path) -> Pack:
+    from engine.config import load_config
+
+    return Pack.of(load_policies([REPO / "policies"]), load_config(repo))
