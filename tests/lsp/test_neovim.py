@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO, git_copy
+from tests.support import REPO, git_copy, readme_block
 
 NVIM = shutil.which("nvim")
 pytestmark = [
@@ -24,22 +24,23 @@ pytestmark = [
     ),
 ]
 
-# Neovim 0.8+ has vim.lsp.start (the README's snippet); Debian 12 ships 0.7,
-# where the same client is started with start_client and attached to the buffer.
+# Neovim 0.8+ runs the README's snippet (vim.lsp.start on FileType); Debian 12
+# ships 0.7, where the same client is started with start_client and attached.
 SCRIPT = """
-local doc, out, python = vim.env.PG_DOC, vim.env.PG_OUT, vim.env.PG_PYTHON
-vim.cmd("edit " .. vim.fn.fnameescape(doc))
-local buffer = vim.api.nvim_get_current_buf()
-local config = {
-  name = "proofgate",
-  cmd = { python, "-m", "proofgate", "lsp" },
-  root_dir = vim.fs and vim.fs.dirname(doc) or vim.fn.fnamemodify(doc, ":h"),
-}
+local doc, out, readme = vim.env.PG_DOC, vim.env.PG_OUT, vim.env.PG_README
 if vim.lsp.start then
-  vim.lsp.start(config)
+  dofile(readme)
+  vim.cmd("edit " .. vim.fn.fnameescape(doc))
 else
-  vim.lsp.buf_attach_client(buffer, vim.lsp.start_client(config))
+  vim.cmd("edit " .. vim.fn.fnameescape(doc))
+  local client = vim.lsp.start_client({
+    name = "proofgate",
+    cmd = { "proofgate", "lsp" },
+    root_dir = vim.fn.fnamemodify(doc, ":h"),
+  })
+  vim.lsp.buf_attach_client(0, client)
 end
+local buffer = vim.api.nvim_get_current_buf()
 vim.wait(180000, function() return #vim.diagnostic.get(buffer) > 0 end, 100)
 local found = {}
 for _, d in ipairs(vim.diagnostic.get(buffer)) do
@@ -60,7 +61,12 @@ def test_neovim_receives_the_claims_diagnostic(tmp_path: Path) -> None:
     doc.write_text("# Draft\n\n🚀🚀 Woodpecker runners are supported out of the box.\n")
     script, out = tmp_path / "check.lua", tmp_path / "diagnostics.json"
     script.write_text(SCRIPT)
-    env = {**os.environ, "PG_DOC": str(doc), "PG_OUT": str(out), "PG_PYTHON": sys.executable}
+    (readme := tmp_path / "readme.lua").write_text(
+        readme_block("In the editor: `proofgate lsp`", "lua")
+    )
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "PG_DOC": str(doc), "PG_OUT": str(out), "PG_README": str(readme)}
+    env["PATH"] = path  # `proofgate` as installed beside this Python
     assert NVIM is not None
     subprocess.run(
         [NVIM, "--headless", "--clean", "-c", f"luafile {script}"],
