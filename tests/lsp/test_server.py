@@ -245,3 +245,22 @@ async def test_each_folder_of_a_multi_root_workspace_is_its_own_repo(
     edit_doc(workspace, one, 2, f"# Draft\n\n{CLAIM}\n\nForgejo runners are supported.\n")
     after = await published(workspace, one, lambda d: rules(d).count(CLAIM_RULE) == 2)
     assert after  # the first repo is still checked
+
+
+async def test_an_unsaved_bazelrc_edit_republishes_the_open_workflow(
+    client: LanguageClient, repo: Path
+) -> None:
+    upload = "bazel-dogfood-is-real.pr-upload"  # a workflow step judged with .bazelrc
+    workflow = open_doc(
+        client,
+        repo / ".github/workflows/ci.yml",
+        (repo / ".github/workflows/ci.yml").read_text(),
+        "yaml",
+    )
+    await published(client, workflow, lambda d: upload in rules(d))
+    bazelrc = repo / ".bazelrc"
+    uri = open_doc(client, bazelrc, bazelrc.read_text(), "bazelrc")
+    await published(client, uri, lambda d: True)
+    read_only = bazelrc.read_text() + "build:ci --remote_upload_local_results=false\n"
+    edit_doc(client, uri, 2, read_only)
+    await published(client, workflow, lambda d: upload not in rules(d))
