@@ -21,6 +21,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Literal
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -33,6 +34,11 @@ from .repos import Outcome, Repo, Repos
 
 log = logging.getLogger(__name__)
 _WATCH_ID = "proofgate-watched-files"
+# How files changed: saved in the editor, closed (its unsaved text no longer
+# stands for the file), or on disk as a watcher reports it (changed, created or
+# deleted: "created" stands for both, the listing changes).
+Change = Literal["saved", "closed", "changed", "created"]
+_PRIVATE = (".git", ".proofgate_cache")
 
 
 class ProofgateServer(LanguageServer):
@@ -175,22 +181,28 @@ class ProofgateServer(LanguageServer):
 
         return convert.file_uri(Path(rules.__file__))
 
-    async def changed(self, paths: list[Path], on_disk: bool, listing: bool = False) -> None:
-        """Files changed (in the editor, or on disk: saved, watched): forget what the
-        repos read of them, then re-check each open document they affect."""
+    async def changed(self, paths: list[Path], how: Change) -> None:
+        """Files changed (:data:`Change`): forget what the repos read of them, then
+        re-check each open document they affect. Files no check reads are left
+        alone: the repo's cache (the server writes it), ``.git``, and files the
+        listing lacks that merely changed (ignored build outputs)."""
         again: list[str] = []
         for repo in list(self.repos.by_root.values()):
-            mine = [p for p in paths if p == repo.root or repo.root in p.parents]
+            mine = [p for p in paths if repo.root in p.parents and not _private(repo.root, p)]
+            rels = [p.relative_to(repo.root).as_posix() for p in mine]
+            known = set(repo.warm.listing.paths) if repo.warm.listing else None
+            if how == "changed" and known is not None:
+                mine = [p for p, rel in zip(mine, rels, strict=True) if rel in known]
+                rels = [rel for rel in rels if rel in known]
             policy = [p for p in paths if p.suffix in (".policy", ".rego")]
             reach = {repo.reach(p) for p in [*mine, *policy]}
             if not reach:
                 continue
             if "pack" in reach:
                 repo.reset()
-            elif on_disk:
-                rels = [p.relative_to(repo.root).as_posix() for p in mine]
-                known = set(repo.warm.listing.paths) if repo.warm.listing else set()
-                repo.warm.forget(rels, listing or not known.issuperset(rels))
+            elif how != "closed":
+                came = how == "created" or (how == "saved" and not (known or set()) >= set(rels))
+                repo.warm.forget(rels, listing=came)
             if reach - {"file"}:
                 again += [d.uri for d in self.open_in(repo).values()]
         await self.refresh(list(dict.fromkeys(again)))
@@ -221,6 +233,11 @@ class ProofgateServer(LanguageServer):
             contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
             range=shown[0][0].range,
         )
+
+
+def _private(root: Path, path: Path) -> bool:
+    """Whether ``path`` lies in a folder of ``root`` no check reads (git's, the cache's)."""
+    return path.relative_to(root).parts[0] in _PRIVATE
 
 
 def _touches(shown: lsp.Range, asked: lsp.Range) -> bool:
@@ -274,7 +291,7 @@ async def _did_change(ls: ProofgateServer, params: lsp.DidChangeTextDocumentPara
 async def _did_save(ls: ProofgateServer, params: lsp.DidSaveTextDocumentParams) -> None:
     path = to_fs_path(params.text_document.uri)
     if path is not None:
-        await ls.changed([Path(path)], on_disk=True)
+        await ls.changed([Path(path)], "saved")
     await ls.refresh([params.text_document.uri])
 
 
@@ -285,14 +302,20 @@ async def _did_close(ls: ProofgateServer, params: lsp.DidCloseTextDocumentParams
     ls._send(uri, [], None)
     path = to_fs_path(uri)
     if path is not None:  # its unsaved text no longer stands for the file
-        await ls.changed([Path(path)], on_disk=False)
+        await ls.changed([Path(path)], "closed")
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 async def _did_change_watched(ls: ProofgateServer, params: lsp.DidChangeWatchedFilesParams) -> None:
-    paths = [Path(p) for change in params.changes if (p := to_fs_path(change.uri))]
-    listing = any(change.type != lsp.FileChangeType.Changed for change in params.changes)
-    await ls.changed(paths, on_disk=True, listing=listing)
+    changed = lsp.FileChangeType.Changed
+    for kind in ("changed", "created"):
+        paths = [
+            Path(p)
+            for change in params.changes
+            if (change.type == changed) == (kind == "changed") and (p := to_fs_path(change.uri))
+        ]
+        if paths:
+            await ls.changed(paths, kind)
 
 
 @server.feature(
