@@ -558,57 +558,12 @@ def explain(
     """Print a policy's rationale, fix hint, the params it reads with their values
     in force, and its source (or what an engine rule, parse-error or
     suppression-*, reports)."""
-    from .core.params import fill, shown
-    from .core.text import did_you_mean, shown_path
-    from .pack import configure, load_policies, params_read
+    from .pack import configure, load_policies
+    from .report.explain import explain as explanation
 
     config = _repo_config(root, policies, config_file)
     policy_set = configure(load_policies(_policy_dirs(policies, config)), config)
-    known = {c.rule: c for c in policy_set.program.clauses}
-    by_policy = {p.id: p for p in policy_set.program.policies}
-    policy = by_policy.get(rule_id) or (known[rule_id].policy if rule_id in known else None)
-    engine_rule = policy_set.catalogue.engine_rule(rule_id)
-    if policy is None and engine_rule is not None:
-        from .core.rules import ENGINE_RULE_DETAILS
-
-        click.echo(f"{engine_rule.id} ({engine_rule.severity})")
-        click.echo("reported by: proofgate itself, not a policy (engine/core/rules.py)")
-        click.echo(f"why: {engine_rule.rationale}")
-        click.echo(f"fix: {engine_rule.fix}")
-        click.echo("")
-        click.echo(ENGINE_RULE_DETAILS.get(engine_rule.id, ""))
-        return
-    if policy is None:
-        names = [*known, *by_policy, *policy_set.catalogue.names()]
-        close = did_you_mean(rule_id, names)
-        hint = f"did you mean '{close}'?" if close else "'proofgate rules' lists the rule ids"
-        raise ProofgateError(f"unknown rule '{rule_id}'", hint=hint)
-    span = policy.span
-    source = policy_set.sources[span.path].splitlines()[span.line - 1 : span.end_line]
-    rules = sorted({c.rule for c in policy_set.program.clauses if c.policy is policy})
-    click.echo(f"{policy.id} ({policy.severity})")
-    click.echo(f"rules: {', '.join(rules)}")
-    click.echo(f"why: {fill(policy.rationale, policy_set.params)}")
-    click.echo(f"fix: {fill(policy.fix, policy_set.params)}")
-    fixable = [c.rule for c in policy_set.program.clauses if c.policy is policy and c.clause.edits]
-    if fixable:
-        click.echo(f"fixed by check --fix (the edit lines): {', '.join(sorted(fixable))}")
-    read = params_read(policy_set.program, policy.id)
-    if read:
-        table = ".".join((*config.table, "params"))
-        where = (
-            f"{shown_path(config.path)} [{table}]" if config.path else "[params] of .proofgate.toml"
-        )
-        click.echo(f"params in force (set in {where}):")
-        for name in read:
-            given = name in config.settings.params or (
-                name == "product_surfaces" and config.settings.primary_surface is not None
-            )
-            value = shown(policy_set.params[name])
-            click.echo(f"  {name} = {value}{'' if given else '  (default)'}")
-    click.echo(f"source: {span.path}:{span.line}")
-    click.echo("")
-    click.echo("\n".join(source))
+    click.echo(explanation(policy_set, config, rule_id), nl=False)
 
 
 @main.command("test")
@@ -815,3 +770,16 @@ def fmt_command(files: tuple[str, ...], write: bool, check_only: bool, diff: boo
         verb = "reformatted" if write else "would be reformatted"
         click.echo(f"{len(report.changed)} file(s) {verb}, {unchanged} already formatted")
     sys.exit(1 if (check_only or diff) and report.changed else 0)
+
+
+@main.command("lsp")
+def lsp_command() -> None:
+    """Run the language server: LSP over standard input and output, for editors.
+
+    Diagnostics as you type for every file kind 'check' reads, code actions
+    (apply a fix, fix all of a rule, suppress with a reason) and hover
+    (the rule's explanation). Setup for VS Code, Neovim and Helix: README.
+    """
+    from .lsp.server import serve
+
+    serve()

@@ -132,15 +132,16 @@ class Program:
         self.__dict__.update(state)
 
     def atoms_by_record(self, clause: CheckedClause | None = None) -> dict[str, list[Atom]]:
-        """The regex atoms by the record type they apply to: all of them, or one clause's."""
+        """The regex atoms by the record type they apply to: all of them, or one
+        clause's (worked out once per clause; the answer is not to be changed)."""
         if clause is None:
-            atoms = list(self.atoms.values())
-        else:
+            return _grouped(list(self.atoms.values()))
+        memo_key = ("atoms_by_record", clause.key)
+        if memo_key not in self.memo:
             nodes = walk_clause(clause.clause)
             atoms = [self.atoms[id(n)] for n in nodes if isinstance(n, ast.Matches)]
-        grouped: dict[str, list[Atom]] = {}
-        for atom in atoms:
-            grouped.setdefault(atom.record, []).append(atom)
+            self.memo[memo_key] = _grouped(atoms)
+        grouped: dict[str, list[Atom]] = self.memo[memo_key]
         return grouped
 
     def collections_used(self) -> set[str]:
@@ -228,3 +229,11 @@ def conjuncts(expr: ast.Expr | None) -> tuple[ast.Expr, ...]:
 def placeholders(template: str) -> list[str]:
     """The ``{...}`` placeholders of a message template (``{{``/``}}`` escape braces)."""
     return PLACEHOLDER.findall(template.replace("{{", "").replace("}}", ""))
+
+
+def _grouped(atoms: list[Atom]) -> dict[str, list[Atom]]:
+    """Regex atoms by the record type they apply to."""
+    grouped: dict[str, list[Atom]] = {}
+    for atom in atoms:
+        grouped.setdefault(atom.record, []).append(atom)
+    return grouped

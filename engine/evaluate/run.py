@@ -88,20 +88,20 @@ def _in_reported(
     kept: dict[int, tuple[list[Any], list[Any]]] = memo(model, "_in_reported", reported, dict)
     found = kept.get(id(records))
     if found is None or found[0] is not records:
+        # A file's records lie side by side: ask again only when the path changes.
+        chosen: list[Any] = []
         answers: dict[str, bool] = {}
-
-        def reports(record: Any) -> bool:
-            path = _path_of(record)
-            if path not in answers:
-                answers[path] = reported(path)
-            return answers[path]
-
-        found = kept[id(records)] = (records, [r for r in records if reports(r)])
+        last, answer = None, False
+        for record in records:
+            path = record.get("path", "") if isinstance(record, dict) else ""
+            if path != last:
+                if path not in answers:
+                    answers[path] = reported(str(path))
+                last, answer = path, answers[path]
+            if answer:
+                chosen.append(record)
+        found = kept[id(records)] = (records, chosen)
     return found[1]
-
-
-def _path_of(record: Any) -> str:
-    return str(record.get("path", "")) if isinstance(record, dict) else ""
 
 
 def _selected(paths: tuple[str, ...], exclude: tuple[str, ...], record: Any) -> bool:
