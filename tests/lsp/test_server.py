@@ -264,3 +264,46 @@ async def test_an_unsaved_bazelrc_edit_republishes_the_open_workflow(
     read_only = bazelrc.read_text() + "build:ci --remote_upload_local_results=false\n"
     edit_doc(client, uri, 2, read_only)
     await published(client, workflow, lambda d: upload not in rules(d))
+
+
+def applied(text: str, edits: list[lsp.TextEdit]) -> str:
+    """``text`` with an action's edits applied as an editor does (ASCII text, so
+    UTF-16 characters are code points), the last edit first."""
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+
+    def at(position: lsp.Position) -> int:
+        return offsets[position.line] + position.character
+
+    ordered = sorted(edits, key=lambda e: (at(e.range.start), at(e.range.end)), reverse=True)
+    for edit in ordered:
+        text = text[: at(edit.range.start)] + edit.new_text + text[at(edit.range.end) :]
+    return text
+
+
+async def test_apply_fix_removes_the_finding_the_policy_can_fix(
+    client: LanguageClient, repo: Path
+) -> None:
+    rule = "caches-accelerate-never-gate.bazel-remote-cache"  # fixed by an edit line
+    bazelrc = repo / ".bazelrc"
+    text = bazelrc.read_text()
+    uri = open_doc(client, bazelrc, text, "bazelrc")
+    found = await published(client, uri, lambda d: rule in rules(d))
+    (gate,) = [d for d in found if d.code == rule]
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=gate.range,
+            context=lsp.CodeActionContext(diagnostics=[gate]),
+        )
+    )
+    assert actions is not None
+    (fix,) = [a for a in actions if isinstance(a, lsp.CodeAction) and a.title.startswith("Fix:")]
+    assert fix.is_preferred and fix.edit is not None and fix.edit.changes is not None
+    fixed = applied(text, fix.edit.changes[uri])
+    assert "build:ci --remote_cache=grpcs://bazel-cache.honey.internal:443" in fixed
+    edit_doc(client, uri, 2, fixed)
+    await published(client, uri, lambda d: rule not in rules(d))
+    assert bazelrc.read_text() == text  # the editor applies the action; the server writes nothing
