@@ -68,14 +68,17 @@ def test_neovim_receives_the_claims_diagnostic(tmp_path: Path) -> None:
     env = {**os.environ, "PG_DOC": str(doc), "PG_OUT": str(out), "PG_README": str(readme)}
     env["PATH"] = path  # `proofgate` as installed beside this Python
     assert NVIM is not None
-    subprocess.run(
-        [NVIM, "--headless", "--clean", "-c", f"luafile {script}"],
-        env=env,
-        cwd=repo,
-        timeout=300,
-        check=True,
-        capture_output=True,
-    )
+    # no pipes: the server Neovim starts would hold them open past a timeout
+    with (tmp_path / "nvim.log").open("wb") as log:
+        subprocess.run(
+            [NVIM, "--headless", "--clean", "-c", f"luafile {script}"],
+            env=env,
+            cwd=repo,
+            timeout=300,
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     found = json.loads(out.read_text())
     claims = [d for d in found if d["code"] == "forge-claims-need-proof.named"]
     assert len(claims) == 1, found
