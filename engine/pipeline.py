@@ -154,7 +154,7 @@ def _load_ledger(
     """The ledger's global and collections (from ``cache`` when its text, the date
     and the repo's answer to each evidence path are those of a stored load)."""
     if path is None or rel is None:
-        from .extract.ledger import absent_ledger
+        from .extract.ledger_defaults import absent_ledger
 
         return absent_ledger(), Extraction()
     text = read_utf8(path)
