@@ -296,7 +296,7 @@ def _extract(
             sources.append(SourceFile(rel, text, kind))
     keep = _keeper(program, ledger, policies.params, used, local_collections(program))
     shared = policies.joined_kinds() or frozenset()
-    for extracted in extract_files(sources, cache, shared, keep, jobs):
+    for extracted in extract_files(sources, cache, shared, keep, jobs, program.compile_regexes):
         out.problems.extend(extracted.extraction.problems)
         comments.found += extracted.suppressions
         for name, records in extracted.extraction.records.items():
