@@ -245,9 +245,10 @@ def measure(cmd: list[str], cwd: Path, limits: Limits, parse: str = "proofgate")
     # waited-for descendants, not their sum: parallel workers are summed by the sampler.
     # It also counts this bench's own pages, which the child holds until its exec
     # (the findings of earlier runs: ~100 MiB at 100x), so it is only believed
-    # above them; below, the sampler's peak stands.
+    # well above them (it is their size, and a little more, when the child's own
+    # peak is below); else the sampler's peak stands.
     child = usage.ru_maxrss / 1024
-    rss = max(child if child > own else 0.0, peak[0])
+    rss = max(child if child > own + 16 else 0.0, peak[0])
     return Run(wall, usage.ru_utime + usage.ru_stime, rss, code, findings)
 
 
