@@ -44,6 +44,11 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from engine.extract import markdown  # noqa: E402  (the checkout's engine, for sentence spans)
+from engine.extract.base import SourceFile  # noqa: E402
+
 FIXTURES = REPO / "fixtures" / "judgment"
 LABELS = REPO / "bench" / "judgment"
 NOW = "2026-09-01"
@@ -256,18 +261,38 @@ def find_text(lines: Sequence[str], line: int, text: str) -> Span | None:
     return Span(line, where[start][1], end[0], end[1])
 
 
+def sentence_spans(path: str, text: str) -> dict[int, Span]:
+    """Line -> the span of the sentences that start on it, as the engine's Markdown
+    extractor cuts them: where a label without ``text`` holds findings (a sentence
+    starting on its line, to wherever it ends; two sentences of one line share it)."""
+    if not path.endswith((".md", ".markdown")):
+        return {}
+    extraction = markdown.extract(SourceFile(path, text, "markdown"))
+    spans: dict[int, Span] = {}
+    for record in extraction.records["sentences"]:
+        line = record["line"]
+        end = (record["end_line"], record["end_column"] - 1)
+        known = spans.get(line)
+        start = (line, record["column"]) if known is None else (line, known.column)
+        if known is not None and (known.end_line, known.end_column) > end:
+            end = (known.end_line, known.end_column)
+        spans[line] = Span(*start, *end)
+    return spans
+
+
 def placed(labels: LabelFile, root: Path) -> tuple[LabelFile, list[str]]:
     """The labels with the span of each ``text`` in its file, and the problems
     (a missing file, a ``text`` not found starting on its ``line``)."""
     problems: list[str] = []
     lines_of: dict[str, list[str] | None] = {}
+    starts_of: dict[str, dict[int, Span]] = {}
     out: list[Label] = []
     for label in labels.labels:
         if label.path not in lines_of:
             file = root / label.path
-            lines_of[label.path] = (
-                file.read_text(encoding="utf-8").splitlines() if file.is_file() else None
-            )
+            text = file.read_text(encoding="utf-8") if file.is_file() else None
+            lines_of[label.path] = None if text is None else text.splitlines()
+            starts_of[label.path] = {} if text is None else sentence_spans(label.path, text)
         lines = lines_of[label.path]
         if lines is None:
             problems.append(f"{label.where}: no such file")
@@ -276,6 +301,9 @@ def placed(labels: LabelFile, root: Path) -> tuple[LabelFile, list[str]]:
         if label.line > len(lines):
             problems.append(f"{label.where}: the file has {len(lines)} lines")
         if label.text is None:
+            start = starts_of[label.path].get(label.line)
+            if start is not None and label.end_line is None:
+                label = Label(**{**label.__dict__, "span": start, "end_line": start.end_line})
             out.append(label)
             continue
         span = find_text(lines, label.line, label.text)

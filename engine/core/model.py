@@ -104,6 +104,10 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "cell": NUM,
                 "row": STR,
                 "table_headers": STR,
+                # task-list items only: "open" (- [ ]) or "done" (- [x])
+                "task": STR,
+                # only when true: every word of the sentence is link text
+                "link_only": BOOL,
             },
         ),
         _record(

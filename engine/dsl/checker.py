@@ -45,6 +45,13 @@ _FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _POISON = Type("any", record="(error)")
 
 
+# ``(?&name)`` in a pattern: the named pattern, inlined (unless the pattern has a
+# group of that name, which ``regex`` then calls as usual). Not after a backslash
+# that escapes the parenthesis.
+_PATTERN_CALL = re.compile(r"(?<!\\)((?:\\\\)*)\(\?&(\w+)\)")
+_GROUP_NAME = re.compile(r"\(\?P?<(\w+)>")
+
+
 def _suggest(name: str, options: list[str]) -> str:
     close = did_you_mean(name, options)
     return f"did you mean '{close}'?" if close else ""
@@ -56,6 +63,7 @@ class _Checker:
         self.sources = sources
         self.errors: list[ProofgateError] = []
         self.patterns: dict[str, ast.Regex] = {}
+        self.expanded: dict[str, str] = {}  # pattern name -> source with (?&name) inlined
         self.atoms: dict[int, Atom] = {}
         self.inliner = Inliner({}, self.error)
 
@@ -74,6 +82,8 @@ class _Checker:
                 if pattern.name in self.patterns:
                     self.error(f"pattern '{pattern.name}' is defined twice", pattern.span)
                 self.patterns[pattern.name] = pattern.regex
+        for module in self.modules:  # once every pattern is known: one may use another
+            for pattern in module.patterns:
                 self.compile(pattern.regex)
             for predicate in module.predicates:
                 self.predicate(predicate)
@@ -117,11 +127,57 @@ class _Checker:
             known[predicate.name] = predicate
 
     def compile(self, regex: ast.Regex) -> CompiledRegex | None:
+        source = self.expand(regex, ())
+        if source is None:
+            return None
         try:
-            return compile_regex(regex.source, regex.flags)
+            return compile_regex(source, regex.flags)
         except RegexError as exc:
             self.error(str(exc), regex.span)
             return None
+
+    def expand(self, regex: ast.Regex, using: tuple[str, ...]) -> str | None:
+        """``regex``'s source with each ``(?&name)`` of a pattern replaced by that
+        pattern (itself expanded) as a non-capturing group; None after an error.
+        ``using`` is the chain of patterns being expanded, to report a cycle."""
+        own_groups = set(_GROUP_NAME.findall(regex.source))
+        failed = False
+
+        def inline(call: re.Match[str]) -> str:
+            nonlocal failed
+            escapes, name = call.group(1), call.group(2)
+            if name in own_groups:
+                return call.group(0)
+            target = self.patterns.get(name)
+            problem = ""
+            if target is None:
+                problem = f"unknown pattern '{name}' in (?&{name})"
+                hint = _suggest(name, list(self.patterns))
+            elif name in using:
+                problem = f"pattern '{name}' uses itself: {' -> '.join((*using, name))}"
+                hint = "a pattern cannot contain itself; write the repetition out"
+            elif target.flags != regex.flags:
+                problem = (
+                    f"pattern '{name}' has flags '{target.flags}', this pattern '{regex.flags}'"
+                )
+                hint = "a pattern used with (?&name) must have the same flags as the one using it"
+            if problem:
+                if not failed:
+                    self.error(problem, regex.span, hint=hint)
+                failed = True
+                return call.group(0)
+            assert target is not None
+            body = self.expanded.get(name)
+            if body is None:
+                body = self.expand(target, (*using, name))
+                if body is None:
+                    failed = True
+                    return call.group(0)
+                self.expanded[name] = body
+            return f"{escapes}(?:{body})"
+
+        source = _PATTERN_CALL.sub(inline, regex.source)
+        return None if failed else source
 
     def policy(self, policy: ast.Policy) -> list[CheckedClause]:
         from ..core.globs import glob_error

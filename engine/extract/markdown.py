@@ -30,6 +30,7 @@ metadata blocks, so only front matter is ever treated as YAML.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -212,6 +213,12 @@ class _Walker:
         self.parts: list[str] = []
         self.runs: list[_Where] = []
         self.raw: _Raw | None = None
+        # the task state of each list item the events are in ("open", "done",
+        # or "" for an item without a task-list marker), innermost last
+        self.tasks: list[str] = []
+        # the links of the prose read now: [start, end) offsets into its text
+        # (an unclosed one ends at -1)
+        self.links: list[list[int]] = []
 
     def walk(self, parser: pyromark.Markdown, text: str) -> None:
         """Read every event of ``text`` (the file from byte ``base`` on).
@@ -297,6 +304,8 @@ class _Walker:
             name = tag if type(tag) is str else next(iter(tag))
             if name in _INLINE:
                 images += name == "Image"
+                if name == "Link" and not images:
+                    self.links.append([sum(map(len, self.parts)), -1])
                 return images, raw
             if self.parts:
                 self._emit(self.block, "")
@@ -307,6 +316,8 @@ class _Walker:
             name = tag if type(tag) is str else next(iter(tag))
             if name in _INLINE:
                 images -= name == "Image"
+                if name == "Link" and not images and self.links and self.links[-1][1] < 0:
+                    self.links[-1][1] = sum(map(len, self.parts))
             elif name == "TableCell":
                 self._end_cell()
             elif raw is not None or name in _ENDS:
@@ -314,6 +325,8 @@ class _Walker:
                 raw = self.raw
             elif self.parts:
                 self._emit(self.block, "")
+        elif (done := event.get("TaskListMarker")) is not None and self.tasks:
+            self.tasks[-1] = "done" if done else "open"
         elif (value := event.get("Html")) is not None and raw is not None:
             raw.add(value, span["start"] + base)
         elif value is not None or (value := event.get("InlineHtml")) is not None:
@@ -385,6 +398,8 @@ class _Walker:
             self.containers.append(_CONTAINERS[name])
             self.block = self.containers[-1]
             self.quotes += name == "BlockQuote"
+            if name == "Item":
+                self.tasks.append("")
         elif name in ("TableHead", "TableRow"):
             self.in_head = name == "TableHead"
             self.column = 0
@@ -409,6 +424,8 @@ class _Walker:
                 self._emit(self.block, "")
             if name in _CONTAINERS:
                 self.quotes -= name == "BlockQuote"
+                if name == "Item":
+                    self.tasks.pop()
                 self.containers.pop()
                 self.block = self.containers[-1] if self.containers else "paragraph"
 
@@ -493,6 +510,7 @@ class _Walker:
         parts, runs = self.parts, self.runs
         text = "".join(parts)
         spans = split(text)
+        first = len(self.sentences)
         if spans:
             path, heading, headings = self.path, self.heading, self.headings
             quoted, front_matter = self.quotes > 0, self.front_matter
@@ -526,9 +544,31 @@ class _Walker:
                         "_map": line_map,
                     }
                 )
+        if spans and (self.links or (self.tasks and self.tasks[-1])):
+            self._item_facts(text, spans, self.sentences[first:])
         parts.clear()
         runs.clear()
+        self.links.clear()
         return text
+
+    def _item_facts(self, text: str, spans: list[tuple[int, int]], records: list[Record]) -> None:
+        """``task`` ("open" or "done") on the sentences of a task-list item, and
+        ``link_only`` on a sentence whose every word is link text (a table of
+        contents entry, "Docs · Changelog · GitLab parity notes")."""
+        task = self.tasks[-1] if self.tasks and self.block == "list_item" else ""
+        links = [(start, len(text) if end < 0 else end) for start, end in self.links]
+        for record, (start, end) in zip(records, spans, strict=True):
+            if task:
+                record["task"] = task
+            if links:
+                outside = [text[start:end]]
+                for link_start, link_end in reversed(links):  # blank out link text
+                    if link_start < end and link_end > start:
+                        low, high = max(link_start, start) - start, min(link_end, end) - start
+                        rest = outside[0]
+                        outside[0] = rest[:low] + " " * (high - low) + rest[high:]
+                if not _WORD.search(outside[0]):
+                    record["link_only"] = True
 
 
 def _source_map(
@@ -553,6 +593,7 @@ def _source_map(
     return line_map, end_line, end_column
 
 
+_WORD = re.compile(r"\w")
 _INLINE = frozenset(
     {"Emphasis", "Strong", "Strikethrough", "Link", "Image", "Superscript", "Subscript"}
 )

@@ -467,3 +467,33 @@ def test_every_sentence_character_locates_to_itself(text: str) -> None:
             if not char.isspace():
                 line, column = locate(record, offset)
                 assert lines[line - 1][column - 1] == char, (record["text"], offset)
+
+
+def test_task_items_and_link_only_sentences() -> None:
+    text = (
+        "- [ ] integrate GitLab. Then Forgejo.\n"
+        "- [x] ship the KVM lane\n"
+        "- plain item\n"
+        "  1. [ ] nested task\n"
+        "- See [GitLab parity](docs/gitlab.md).\n"
+        "- [Docs](a) · [GitLab parity notes](b)\n"
+        "\n"
+        "| [GitLab](x) | GitLab [runners](y) |\n"
+        "|---|---|\n"
+        "| [![logo](i.png) GitLab](x) | z |\n"
+    )
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    facts = [(s["text"], s.get("task", ""), s.get("link_only", False)) for s in sentences]
+    assert facts == [
+        ("integrate GitLab.", "open", False),
+        ("Then Forgejo.", "open", False),  # every sentence of the item
+        ("ship the KVM lane", "done", False),
+        ("plain item", "", False),
+        ("nested task", "open", False),
+        ("See GitLab parity.", "", False),  # words outside the link
+        ("Docs · GitLab parity notes", "", True),  # separators are not words
+        ("GitLab", "", True),
+        ("GitLab runners", "", False),
+        ("GitLab", "", True),  # an image's alt text is not prose
+        ("z", "", False),
+    ]
