@@ -154,10 +154,13 @@ def build_queries(
     standing: Members = {}
     size = 0
     for key, records in chosen.items():
-        seen: dict[bytes, list[int]] = {}
+        seen: dict[bytes | int, list[int]] = {}
         for index, record in enumerate(records):
             fact = to_rego(record, types[key], clause_atoms[key], keep[key])
-            same = orjson.dumps(fact, option=orjson.OPT_SORT_KEYS)
+            try:
+                same: bytes | int = orjson.dumps(fact, option=orjson.OPT_SORT_KEYS)
+            except TypeError:  # not JSON (a key that is not a string): equal to no other
+                same = index
             if same in seen:
                 seen[same].append(index)
                 continue
