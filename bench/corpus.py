@@ -716,9 +716,15 @@ def _wrap(text: str, width: int = 88) -> str:
 
 
 class _DocWriter:
-    def __init__(self, rng: random.Random, topics: tuple[str, ...]) -> None:
+    def __init__(
+        self, rng: random.Random, topics: tuple[str, ...], checklist: bool = False
+    ) -> None:
         self.rng = rng
         self.topics = topics
+        # a troubleshooting page: its list items are checks, which the pack does
+        # not read as claims, so a violation's list becomes a paragraph (the same
+        # random draws, so the rest of the corpus is unchanged)
+        self.checklist = checklist
 
     def sentence(self) -> str:
         rng = self.rng
@@ -810,6 +816,8 @@ class _DocWriter:
         if shape < 0.9:
             items = [self.sentence() for _ in range(rng.randint(1, 3))]
             items.insert(rng.randint(0, len(items)), text)
+            if self.checklist:
+                return _wrap(" ".join(items))
             return "\n".join(f"- {item}" for item in items)
         return "> " + text
 
@@ -822,7 +830,7 @@ def _target_size(rng: random.Random) -> int:
 def _doc(
     rng: random.Random, title: str, topics: tuple[str, ...], violate: bool, matrix: bool
 ) -> tuple[str, list[Violation]]:
-    writer = _DocWriter(rng, topics)
+    writer = _DocWriter(rng, topics, checklist=title.startswith("Troubleshooting"))
     target = _target_size(rng)
     expected = target / BYTES_PER_DOC_VIOLATION
     count = int(expected) + (rng.random() < expected - int(expected)) if violate else 0

@@ -20,6 +20,7 @@ from .core.errors import ProofgateError
 
 if TYPE_CHECKING:
     from .config import Config
+    from .core.finding import Finding
     from .core.result import CheckResult
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -299,6 +300,17 @@ def _prefixes(values: tuple[str, ...]) -> list[str]:
 @click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no notes, no summary.")
 @_COLOR_OPTION
 @click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the fixes findings carry to the files, then report what remains "
+    "(the exit code counts only those).",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff and write nothing (exit code 1 when there is a fix).",
+)
+@click.option(
     "--stdin-filename",
     help="With PATHS '-': the path of the file whose text standard input holds; it is "
     "judged with the repo's ledger, configuration and other files as context.",
@@ -322,6 +334,8 @@ def check(
     output: str | None,
     quiet: bool,
     color: str,
+    fix: bool,
+    diff: bool,
     stdin_filename: str | None,
 ) -> None:
     """Check the repo against the policies, reporting findings in PATHS (default: all).
@@ -340,34 +354,47 @@ def check(
     stdin = _stdin(paths, stdin_filename)
     if statistics and fmt not in ("text", "json"):
         raise click.UsageError("--statistics prints text or json")
-    checked = _configured_check(
-        root,
-        paths,
-        policies,
-        ledger,
-        now,
-        backend,
-        not no_cache,
-        jobs,
-        baseline_file,
-        config_file,
-        stdin,
-    )
-    result, config = checked.result, checked.config
-    chosen, dropped = _prefixes(select), _prefixes(ignore)
-    unknown = unknown_prefixes([*chosen, *dropped], checked.known)
-    if unknown:
-        raise ProofgateError(
-            f"--select/--ignore: '{unknown[0]}' is the prefix of no loaded rule id",
-            hint="'proofgate rules' lists them",
-        )
-    baseline_file = baseline_file or config.baseline()
-    if baseline_file:
-        from . import baseline
+    if fix and diff:
+        raise click.UsageError("--fix writes the fixes and --diff shows them: give one")
+    if stdin and (fix or diff):
+        raise click.UsageError("--fix and --diff edit files on disk, not standard input")
 
-        entries = baseline.load(Path(baseline_file), baseline_file)
-        result = baseline.apply(result, entries, baseline_file)
-    result = select_rules(result, chosen, dropped)
+    def checked_result() -> tuple[CheckResult, _Checked]:
+        checked = _configured_check(
+            root,
+            paths,
+            policies,
+            ledger,
+            now,
+            backend,
+            not no_cache,
+            jobs,
+            baseline_file,
+            config_file,
+            stdin,
+        )
+        chosen, dropped = _prefixes(select), _prefixes(ignore)
+        unknown = unknown_prefixes([*chosen, *dropped], checked.known)
+        if unknown:
+            raise ProofgateError(
+                f"--select/--ignore: '{unknown[0]}' is the prefix of no loaded rule id",
+                hint="'proofgate rules' lists them",
+            )
+        result = checked.result
+        given_baseline = baseline_file or checked.config.baseline()
+        if given_baseline:
+            from . import baseline
+
+            entries = baseline.load(Path(given_baseline), given_baseline)
+            result = baseline.apply(result, entries, given_baseline)
+        return select_rules(result, chosen, dropped), checked
+
+    result, checked = checked_result()
+    config = checked.config
+    if diff:
+        _show_diff(checked.repo, result, quiet)
+    if fix:
+        result = _fix(checked.repo, result, checked_result)
     fail_level = fail_on or config.settings.fail_on or "error"
     tty = sys.stdout.isatty() if output is None else False
     paint = _color(color, tty) and fmt == "text"
@@ -384,6 +411,43 @@ def check(
     threshold = SEVERITY_RANK[fail_level]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
     sys.exit(1 if failing else 0)
+
+
+def _show_diff(repo: Path, result: CheckResult, quiet: bool) -> NoReturn:
+    """``check --diff``: the fixes as a unified diff; exit 1 when there is one."""
+    from . import fixes
+    from .core.text import plural
+
+    planned = fixes.plan(repo, result.findings)
+    click.echo(planned.diff(), nl=False)
+    if not quiet:
+        for note in planned.notes:
+            click.echo(f"note: {note}", err=True)
+        changed = plural(len(planned.files), "file")
+        click.echo(f"would fix {plural(planned.fixed, 'finding')} in {changed}", err=True)
+    sys.exit(1 if planned.files else 0)
+
+
+def _fix(
+    repo: Path, result: CheckResult, recheck: Callable[[], tuple[CheckResult, _Checked]]
+) -> CheckResult:
+    """``check --fix``: the fixes applied (:func:`engine.fixes.fix`); the last check's
+    result, with how many findings were fixed and the notes of files that were not."""
+    import dataclasses
+
+    from . import fixes
+
+    last = [result]
+
+    def findings_now() -> list[Finding]:
+        last[0] = recheck()[0]
+        return last[0].findings
+
+    done = fixes.fix(repo, result.findings, findings_now)
+    notes = [*last[0].notes, *done.notes]
+    if not done.settled:
+        notes.append(f"fixes still changed files after {fixes.MAX_PASSES} passes")
+    return dataclasses.replace(last[0], fixed=len(done.fixed), notes=notes)
 
 
 def _stdin(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[str, str] | None:
@@ -494,54 +558,12 @@ def explain(
     """Print a policy's rationale, fix hint, the params it reads with their values
     in force, and its source (or what an engine rule, parse-error or
     suppression-*, reports)."""
-    from .core.params import fill, shown
-    from .core.text import did_you_mean, shown_path
-    from .pack import configure, load_policies, params_read
+    from .pack import configure, load_policies
+    from .report.explain import explain as explanation
 
     config = _repo_config(root, policies, config_file)
     policy_set = configure(load_policies(_policy_dirs(policies, config)), config)
-    known = {c.rule: c for c in policy_set.program.clauses}
-    by_policy = {p.id: p for p in policy_set.program.policies}
-    policy = by_policy.get(rule_id) or (known[rule_id].policy if rule_id in known else None)
-    engine_rule = policy_set.catalogue.engine_rule(rule_id)
-    if policy is None and engine_rule is not None:
-        from .core.rules import ENGINE_RULE_DETAILS
-
-        click.echo(f"{engine_rule.id} ({engine_rule.severity})")
-        click.echo("reported by: proofgate itself, not a policy (engine/core/rules.py)")
-        click.echo(f"why: {engine_rule.rationale}")
-        click.echo(f"fix: {engine_rule.fix}")
-        click.echo("")
-        click.echo(ENGINE_RULE_DETAILS.get(engine_rule.id, ""))
-        return
-    if policy is None:
-        names = [*known, *by_policy, *policy_set.catalogue.names()]
-        close = did_you_mean(rule_id, names)
-        hint = f"did you mean '{close}'?" if close else "'proofgate rules' lists the rule ids"
-        raise ProofgateError(f"unknown rule '{rule_id}'", hint=hint)
-    span = policy.span
-    source = policy_set.sources[span.path].splitlines()[span.line - 1 : span.end_line]
-    rules = sorted({c.rule for c in policy_set.program.clauses if c.policy is policy})
-    click.echo(f"{policy.id} ({policy.severity})")
-    click.echo(f"rules: {', '.join(rules)}")
-    click.echo(f"why: {fill(policy.rationale, policy_set.params)}")
-    click.echo(f"fix: {fill(policy.fix, policy_set.params)}")
-    read = params_read(policy_set.program, policy.id)
-    if read:
-        table = ".".join((*config.table, "params"))
-        where = (
-            f"{shown_path(config.path)} [{table}]" if config.path else "[params] of .proofgate.toml"
-        )
-        click.echo(f"params in force (set in {where}):")
-        for name in read:
-            given = name in config.settings.params or (
-                name == "product_surfaces" and config.settings.primary_surface is not None
-            )
-            value = shown(policy_set.params[name])
-            click.echo(f"  {name} = {value}{'' if given else '  (default)'}")
-    click.echo(f"source: {span.path}:{span.line}")
-    click.echo("")
-    click.echo("\n".join(source))
+    click.echo(explanation(policy_set, config, rule_id), nl=False)
 
 
 @main.command("test")
@@ -748,3 +770,16 @@ def fmt_command(files: tuple[str, ...], write: bool, check_only: bool, diff: boo
         verb = "reformatted" if write else "would be reformatted"
         click.echo(f"{len(report.changed)} file(s) {verb}, {unchanged} already formatted")
     sys.exit(1 if (check_only or diff) and report.changed else 0)
+
+
+@main.command("lsp")
+def lsp_command() -> None:
+    """Run the language server: LSP over standard input and output, for editors.
+
+    Diagnostics as you type for every file kind 'check' reads, code actions
+    (apply a fix, fix all of a rule, suppress with a reason) and hover
+    (the rule's explanation). Setup for VS Code, Neovim and Helix: README.
+    """
+    from .lsp.server import serve
+
+    serve()

@@ -20,7 +20,7 @@ import dataclasses
 import datetime as dt
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
@@ -39,11 +39,11 @@ from .repo.inputs import RepoInputs, ledger_location, read_repo
 if TYPE_CHECKING:
     from .cache import Cache
     from .config import Config
-    from .dsl.program import Program
     from .extract.base import Record
-    from .extract.batch import Keep
+    from .extract.batch import Extracted, Keep
     from .extract.suppressions import Suppression
     from .pack import Pack, PolicySet
+    from .repo.discover import FileSet, FileText
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -61,10 +61,63 @@ class Options:
     backend: str = "regopy"
     jobs: int | None = None
     use_cache: bool = False
-    # A file's text given instead of the one on disk (``check - --stdin-filename``):
-    # (its repo-relative path, the text). The file need not exist; it is the one
-    # file reported on, judged with the rest of the repo as context.
+    # A file's text given instead of the one on disk (``check - --stdin-filename``,
+    # the language server's document): (its repo-relative path, the text). The file
+    # need not exist; it is the one file reported on, judged with the rest of the
+    # repo as context.
     stdin: tuple[str, str] | None = None
+    # Other files' texts given instead of the ones on disk (an editor's other
+    # unsaved buffers): (path, text) pairs, context only, never reported on.
+    texts: tuple[tuple[str, str], ...] = ()
+    # What a long-lived process keeps of the repo between runs (:class:`Warm`);
+    # with it, no whole result is cached.
+    warm: Warm | None = field(default=None, compare=False)
+
+
+@dataclass
+class Warm:
+    """What a long-lived process (the language server) keeps of one repo between
+    checks with one pack (another pack needs another ``Warm``): the repo's file
+    listing, the text of each file read, what was read for the last set of files
+    given, the loaded ledger, the records of each file whose text is not given
+    (kept as for a file never reported on) and of each given text, and the
+    context those records make for the last set of files given. Whoever keeps it
+    calls :meth:`forget` with the files that changed on disk."""
+
+    listing: FileSet | None = None
+    texts: dict[str, FileText] = field(default_factory=dict)
+    inputs: dict[tuple[object, ...], RepoInputs] = field(default_factory=dict)
+    ledger: tuple[tuple[object, ...], tuple[dict[str, object], Extraction]] | None = None
+    records: dict[str, tuple[str, Extracted]] = field(default_factory=dict)
+    given: dict[str, tuple[str, Extracted]] = field(default_factory=dict)
+    contexts: dict[frozenset[str], _Extracted] = field(default_factory=dict)
+
+    def read(self, root: Path, rel: str) -> FileText:
+        """A repo file's text, read once until it is forgotten."""
+        from .repo.discover import read_text
+
+        found = self.texts.get(rel)
+        if found is None:
+            found = self.texts[rel] = read_text(root, rel)
+        return found
+
+    def forget(self, paths: Iterable[str] = (), listing: bool = True) -> None:
+        """Drop what depends on the files at ``paths`` (repo-relative), changed on
+        disk; with ``listing`` (files came or went), the listing and the ledger
+        (whose evidence paths may have come or gone) too."""
+        for rel in paths:
+            self.texts.pop(rel, None)
+            self.records.pop(rel, None)
+        self.inputs.clear()
+        self.contexts.clear()
+        if listing:
+            self.listing = None
+            self.ledger = None
+
+    def holds(self, options: Options) -> bool:
+        """Whether a run with ``options`` finds its context here (and needs nothing
+        from the repo's cache)."""
+        return frozenset(_given(options)) in self.contexts
 
 
 def run(pack: Pack, root: Path, options: Options | None = None) -> CheckResult:
@@ -73,7 +126,10 @@ def run(pack: Pack, root: Path, options: Options | None = None) -> CheckResult:
     from .cache import open_cache
 
     options = options or Options()
-    cache = open_cache(root, options.use_cache)
+    # A warm run whose context is kept reads nothing from the repo's cache: not
+    # opened, which would cost an SQLite open and close per keystroke.
+    warm = options.warm is not None and options.warm.holds(options)
+    cache = open_cache(root, options.use_cache and not warm)
     try:
         return _run(pack, root, options, cache)
     finally:
@@ -81,15 +137,8 @@ def run(pack: Pack, root: Path, options: Options | None = None) -> CheckResult:
 
 
 def _run(pack: Pack, root: Path, options: Options, cache: Cache) -> CheckResult:
-    # With PATHS the pack decides which files outside them are read at all (and
-    # a miss, the usual case for a pre-commit run, needs it anyway).
-    joined = pack.policies.joined_kinds() if options.targets else None
-    targets = list(options.targets)
-    overrides = dict([options.stdin]) if options.stdin else {}
-    if overrides:
-        joined = pack.policies.joined_kinds()
-    inputs = read_repo(root, targets, options.ledger, _selects(pack, root), joined, overrides)
-    entry = _result_key(pack, root, options, inputs) if cache.enabled else ""
+    inputs = _read(pack, root, options)
+    entry = _result_key(pack, root, options, inputs) if cache.enabled and not options.warm else ""
     if entry:
         found = cache.get("result", entry)
         if isinstance(found, CheckResult):
@@ -99,6 +148,51 @@ def _run(pack: Pack, root: Path, options: Options, cache: Cache) -> CheckResult:
     if entry and not any(f.rule == CHECK_TIMEOUT.id for f in result.findings):
         cache.put("result", entry, dataclasses.replace(result, root=None))
     return result
+
+
+def _read(pack: Pack, root: Path, options: Options) -> RepoInputs:
+    """What the check reads (:func:`engine.repo.inputs.read_repo`); with
+    ``options.warm``, what it read for the same files given, their texts replaced."""
+    # With PATHS or a text given, the pack decides which files outside them are
+    # read at all (and a miss, the usual case for a pre-commit run, needs it anyway).
+    given = _given(options)
+    only = (options.stdin[0],) if options.stdin else ()
+    joined = pack.policies.joined_kinds() if options.targets or given else None
+    warm = options.warm
+    if warm is None:
+        return read_repo(
+            root, list(options.targets), options.ledger, _selects(pack, root), joined, given, only
+        )
+    memo = (options.targets, options.ledger, tuple(sorted(given)), only)
+    inputs = warm.inputs.get(memo)
+    if inputs is None:
+        if warm.listing is None:
+            from .repo.discover import discover
+
+            warm.listing = discover(root, [])
+        warm.inputs.clear()  # the last set of files given only
+        inputs = warm.inputs[memo] = read_repo(
+            root,
+            list(options.targets),
+            options.ledger,
+            _selects(pack, root),
+            joined,
+            given,
+            only,
+            warm.listing,
+            warm.read,
+        )
+    # the given texts of the files read (not those the configuration excludes)
+    texts = {**inputs.texts, **{rel: text for rel, text in given.items() if rel in inputs.texts}}
+    return dataclasses.replace(inputs, texts=texts)
+
+
+def _given(options: Options) -> dict[str, str]:
+    """The texts given instead of the files on disk, by repo-relative path."""
+    given = dict(options.texts)
+    if options.stdin:
+        given[options.stdin[0]] = options.stdin[1]
+    return given
 
 
 def _selects(pack: Pack, root: Path) -> Callable[[str], bool]:
@@ -121,6 +215,7 @@ def _result_key(pack: Pack, root: Path, options: Options, inputs: RepoInputs) ->
         *pack.key_parts(),
         repr(pack.test_trees(root)),
         repr(options.stdin and options.stdin[0]),
+        repr(sorted(path for path, _ in options.texts)),
         "\0".join(options.targets),
         options.ledger or "",
         options.today.isoformat(),
@@ -149,15 +244,21 @@ def load_ledger(
 
 
 def _load_ledger(
-    root: Path, path: Path | None, rel: str | None, today: dt.date, cache: Cache | None = None
+    root: Path,
+    path: Path | None,
+    rel: str | None,
+    today: dt.date,
+    cache: Cache | None = None,
+    text: str | None = None,
 ) -> tuple[dict[str, object], Extraction]:
     """The ledger's global and collections (from ``cache`` when its text, the date
-    and the repo's answer to each evidence path are those of a stored load)."""
+    and the repo's answer to each evidence path are those of a stored load);
+    ``text``, when given, instead of the file's (an editor's unsaved buffer)."""
     if path is None or rel is None:
         from .extract.ledger_defaults import absent_ledger
 
         return absent_ledger(), Extraction()
-    text = read_utf8(path)
+    text = read_utf8(path) if text is None else text
     entry = ""
     if cache is not None and cache.enabled:
         from .cache import key
@@ -227,6 +328,15 @@ class _Extracted:
     suppressions: list[Suppression]
     structured: list[tuple[str, str, str]]  # (path, kind, text) for hand-written Rego
 
+    def copy(self) -> _Extracted:
+        """A copy whose lists can grow without changing this one's (records are shared)."""
+        return _Extracted(
+            {name: list(records) for name, records in self.collections.items()},
+            list(self.problems),
+            list(self.suppressions),
+            list(self.structured),
+        )
+
 
 @_without_cycle_collection
 @_with_one_regex_timer
@@ -243,15 +353,33 @@ def _run_steps(
         from .evaluate.prescreen import adopt
 
         adopt(policies.program, policies.prescreen)
-    ledger, ledger_extraction = _load_ledger(
-        root, inputs.ledger_file, inputs.ledger_path, options.today, cache
-    )
+    ledger, ledger_extraction = _ledger(root, inputs, options, cache)
     drain_timeouts()  # none of an earlier run in this process
     forget_shared_matches()
-    extracted = _extract(policies, inputs, ledger, ledger_extraction, cache, options.jobs)
+    extracted = _extract(policies, inputs, ledger, ledger_extraction, cache, options)
     findings = _evaluate(policies, inputs, ledger, extracted, options)
     extracted.problems += drain_timeouts()  # those of the evaluation's own matches
     return _filter(policies, config, root, inputs, ledger, extracted, findings, options.today)
+
+
+def _ledger(
+    root: Path, inputs: RepoInputs, options: Options, cache: Cache | None
+) -> tuple[dict[str, object], Extraction]:
+    """The loaded ledger (its text as read or given); a warm one while its text,
+    the date and the repo's files are unchanged."""
+    rel = inputs.ledger_path
+    text = inputs.texts.get(rel) if rel is not None else None
+    warm = options.warm
+    memo = (rel, text, options.today)
+    if warm is not None and warm.ledger is not None and warm.ledger[0] == memo:
+        return warm.ledger[1]
+    loaded = _load_ledger(root, inputs.ledger_file, rel, options.today, cache, text)
+    if warm is not None:
+        warm.ledger = (memo, loaded)
+        warm.contexts.clear()  # which records are kept depends on the ledger
+        warm.records.clear()
+        warm.given.clear()
+    return loaded
 
 
 def _extract(
@@ -260,62 +388,152 @@ def _extract(
     ledger: dict[str, object],
     ledger_extraction: Extraction,
     cache: Cache | None,
-    jobs: int | None,
+    options: Options,
 ) -> _Extracted:
     """The records of every file read (of the kinds the policies use), the ledger's
-    collections, and a ``files`` record for every file of the repo."""
-    from .extract import EXTRACTORS, kind_of
+    collections, and a ``files`` record for every file of the repo; with
+    ``options.warm``, from what it keeps (:func:`_extract_warm`)."""
     from .extract.batch import extract_files
-    from .extract.suppressions import Comments
 
-    program = policies.program
-    used = program.collections_used()
+    keep = _keeper(policies, ledger)
+    if options.warm is not None:
+        keeps = (keep, _keeper(policies, ledger, reported=False))
+        return _extract_warm(policies, inputs, ledger_extraction, keeps, cache, options)
+    out, sources = _gather(policies, inputs, ledger_extraction)
+    shared = policies.joined_kinds() or frozenset()
+    before_fork = policies.program.compile_regexes
+    _absorb(out, extract_files(sources, cache, shared, keep, options.jobs, before_fork))
+    return out
+
+
+def _extract_warm(
+    policies: PolicySet,
+    inputs: RepoInputs,
+    ledger_extraction: Extraction,
+    keeps: tuple[Keep, Keep],
+    cache: Cache | None,
+    options: Options,
+) -> _Extracted:
+    """The records of the files whose text is not given (the context: extracted
+    once, while they are unchanged, keeping what ``keeps[1]`` keeps of files
+    never reported on) and of each given text (extracted again only when it
+    changed, keeping what ``keeps[0]`` keeps)."""
+    warm = options.warm
+    assert warm is not None
+    given = set(_given(options))
+    context = warm.contexts.get(frozenset(given))
+    if context is None:
+        context, sources = _gather(policies, inputs, ledger_extraction, given)
+        shared = policies.joined_kinds() or frozenset()
+        _remember(warm.records, sources, keeps[1], cache, shared, options.jobs)
+        _absorb(context, [warm.records[s.path][1] for s in sources])
+        warm.contexts.clear()  # the last set of files given only
+        warm.contexts[frozenset(given)] = context
+    out = context.copy()
+    kinds = _kinds_read(policies)
+    sources = [s for rel in sorted(given) if (s := _source(policies, inputs, kinds, rel))]
+    _remember(warm.given, sources, keeps[0])
+    _absorb(out, [warm.given[s.path][1] for s in sources])
+    for source in sources:
+        if policies.rego:
+            out.structured.append((source.path, source.kind, source.text))
+    return out
+
+
+def _remember(
+    memory: dict[str, tuple[str, Extracted]],
+    sources: list[SourceFile],
+    keep: Keep,
+    cache: Cache | None = None,
+    cached: frozenset[str] = frozenset(),
+    jobs: int | None = 1,
+) -> None:
+    """Extract the sources whose text ``memory`` does not hold yet, into it."""
+    from .extract.batch import extract_files
+
+    fresh = [s for s in sources if memory.get(s.path, ("", None))[0] != s.text]
+    done = extract_files(fresh, cache, cached, keep, jobs)
+    for source, extracted in zip(fresh, done, strict=True):
+        memory[source.path] = (source.text, extracted)
+
+
+def _kinds_read(policies: PolicySet) -> set[str]:
+    """The file kinds whose records the policies read."""
+    used = policies.program.collections_used()
     kinds = {kind for name in used for kind in COLLECTIONS[name].kinds}
     if policies.rego:
         from .evaluate.handwritten import STRUCTURED_KINDS
 
         kinds |= STRUCTURED_KINDS
+    return kinds
+
+
+def _source(
+    policies: PolicySet, inputs: RepoInputs, kinds: set[str], rel: str
+) -> SourceFile | None:
+    """The file to extract at ``rel`` (None when it is the ledger, not read or of a
+    kind no policy reads)."""
+    from .extract import EXTRACTORS, kind_of
+
+    kind = kind_of(rel)
+    text = inputs.texts.get(rel)
+    if text is None or rel == inputs.ledger_path or kind not in kinds or kind not in EXTRACTORS:
+        return None
+    return SourceFile(rel, text, kind)
+
+
+def _gather(
+    policies: PolicySet,
+    inputs: RepoInputs,
+    ledger_extraction: Extraction,
+    leave: set[str] | None = None,
+) -> tuple[_Extracted, list[SourceFile]]:
+    """The ledger's collections and its suppression comments, a ``files`` record
+    for every file of the repo, and the files to extract (less those in ``leave``)."""
+    from .extract import kind_of
+    from .extract.suppressions import Comments
+
     collections: dict[str, list[dict[str, object]]] = {name: [] for name in COLLECTIONS}
     for name, records in ledger_extraction.records.items():
         collections[name] = list(records)
     out = _Extracted(collections, list(inputs.problems), [], [])
     comments = Comments()
+    kinds = _kinds_read(policies)
     sources: list[SourceFile] = []
     for rel in inputs.scope.files:
-        kind = kind_of(rel)
         if rel != inputs.ledger_path:
-            collections["files"].append(_file_record(rel, kind))
-        text = inputs.texts.get(rel)
-        if text is None:
+            collections["files"].append(_file_record(rel, kind_of(rel)))
+        elif rel in inputs.texts:
+            comments.scan(rel, kind_of(rel), inputs.texts[rel], ())
+        source = _source(policies, inputs, kinds, rel)
+        if source is None or (leave and rel in leave):
             continue
-        if rel == inputs.ledger_path:
-            comments.scan(rel, kind, text, ())
-        elif kind in kinds and kind in EXTRACTORS:
-            if policies.rego:
-                out.structured.append((rel, kind, text))
-            sources.append(SourceFile(rel, text, kind))
-    keep = _keeper(program, ledger, policies.params, used, local_collections(program))
-    shared = policies.joined_kinds() or frozenset()
-    for extracted in extract_files(sources, cache, shared, keep, jobs, program.compile_regexes):
-        out.problems.extend(extracted.extraction.problems)
-        comments.found += extracted.suppressions
-        for name, records in extracted.extraction.records.items():
-            collections.setdefault(name, []).extend(records)
+        if policies.rego:
+            out.structured.append((rel, source.kind, source.text))
+        sources.append(source)
     out.suppressions = comments.found
-    return out
+    return out, sources
 
 
-def _keeper(
-    program: Program,
-    ledger: dict[str, object],
-    params: dict[str, object],
-    used: set[str],
-    local: set[str],
-) -> Keep:
+def _absorb(out: _Extracted, extractions: Iterable[Extracted]) -> None:
+    """Add files' extractions to ``out``: records, problems, suppression comments."""
+    for extracted in extractions:
+        out.problems.extend(extracted.extraction.problems)
+        out.suppressions += extracted.suppressions
+        for name, records in extracted.extraction.records.items():
+            out.collections.setdefault(name, []).extend(records)
+
+
+def _keeper(policies: PolicySet, ledger: dict[str, object], reported: bool = True) -> Keep:
     """Which extracted records the evaluation needs: every record of the collections
-    the program reads and joins across files, and of the ``local`` ones
-    (:func:`engine.pack.local_collections`) only the candidates of their clauses."""
+    the program reads and joins across files, and of the local ones
+    (:func:`engine.pack.local_collections`) only the candidates of their clauses;
+    none of those when the files are never ``reported`` on (a warm run's context:
+    a local record matters only in a reported file)."""
     from .evaluate.run import InputModel, candidates
+
+    program, params = policies.program, policies.params
+    used, local = program.collections_used(), local_collections(program)
 
     clauses = {name: [c for c in program.clauses if c.main_collection == name] for name in local}
 
@@ -324,6 +542,8 @@ def _keeper(
             return []
         if name not in local:
             return records
+        if not reported:
+            return []
         model = InputModel({name: records}, ledger, params)
         chosen = {id(r) for clause in clauses[name] for r in candidates(program, clause, model)}
         return [r for r in records if id(r) in chosen]

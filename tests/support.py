@@ -11,14 +11,26 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import Config
+from engine.core.errors import ErrorGroup, ProofgateError
 from engine.core.finding import Finding
 from engine.core.result import CheckResult
+from engine.dsl.checker import check_program
+from engine.dsl.parser import parse
 from engine.evaluate.reference import Evaluator
 from engine.evaluate.run import Hit, InputModel, candidates, findings_of
 from engine.pack import Pack, PolicySet
 from engine.pipeline import Options, run
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def program_errors(source: str) -> list[ProofgateError]:
+    """The errors the checker reports for one policy file, ``p.policy``."""
+    try:
+        check_program([parse(source, "p.policy")], {"p.policy": source})
+    except ProofgateError as error:
+        return error.errors if isinstance(error, ErrorGroup) else [error]
+    raise AssertionError("the program checks without an error")
 
 
 def readme_blocks(section: str, language: str) -> list[str]:

@@ -43,8 +43,8 @@ def test_drifting_repo_fails_with_findings_in_every_surface() -> None:
     } <= rules
     keys = [(f["path"], f["line"], f["column"], f["rule"]) for f in report["findings"]]
     assert keys == sorted(keys)
-    first = report["findings"][0]
-    assert set(first) == {
+    first = report["findings"][0]  # .bazelrc's remote cache: it carries a fix
+    assert set(first) - {"edits"} == {
         "rule",
         "severity",
         "path",
@@ -56,6 +56,8 @@ def test_drifting_repo_fails_with_findings_in_every_surface() -> None:
         "rationale",
         "fix",
     }
+    assert first["edits"]
+    assert all(set(f) <= set(first) for f in report["findings"])
     summary = report["summary"]
     assert summary["findings"] == len(report["findings"]) == summary["errors"] + summary["warnings"]
     # The flakehub claim in README.md points at the word "FlakeHub" itself.
@@ -109,9 +111,15 @@ def test_explain() -> None:
     assert out.startswith("forge-claims-need-proof (error)\n")
     assert "why: Broader VCS-agnostic language" in out
     assert "policy forge-claims-need-proof {" in out
+    assert "fixed by check --fix" not in out  # docs claims get no automatic rewrite
     code, _, err = run("explain", "forge-claims-need-prof")
     assert code == 2
     assert "did you mean 'forge-claims-need-proof'?" in err
+    code, out, _ = run("explain", "flakehub-never-bootstrap.installer-flag")
+    fixable = next(line for line in out.splitlines() if line.startswith("fixed by check --fix"))
+    assert "flakehub-never-bootstrap.installer-flag" in fixable
+    assert "flakehub-never-bootstrap.docs" not in fixable
+    assert "    edit delete st.spans.keys.with when count(st.with) == 1\n" in out
 
 
 @pytest.mark.parametrize(

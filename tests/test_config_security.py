@@ -256,3 +256,31 @@ def test_a_symlink_inside_the_root_to_a_file_outside_is_not_echoed(tmp_path: Pat
         assert SECRET not in error.render()
     finally:
         confine(None)
+
+
+def test_each_check_in_one_process_is_confined_to_its_own_repo(tmp_path: Path) -> None:
+    """The language server checks several repos in one process: the confinement is
+    per context, so a check of one repo never shows another's files (threads
+    here, each confined at once, as the server's checks may be)."""
+    import threading
+
+    from engine.core.errors import confined
+
+    roots = [tmp_path / "a", tmp_path / "b"]
+    errors = [ProofgateError("bad", str(root / "x.yaml"), 1, 1, SECRET_TEXT) for root in roots]
+    both = threading.Barrier(2)
+    shown: dict[int, list[bool]] = {}
+
+    def check(index: int) -> None:
+        with confined(roots[index]):
+            both.wait()  # both confined now
+            shown[index] = [SECRET in error.render() for error in errors]
+            both.wait()
+
+    threads = [threading.Thread(target=check, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert shown == {0: [True, False], 1: [False, True]}
+    assert all(SECRET in error.render() for error in errors)  # none outside the checks

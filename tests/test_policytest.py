@@ -402,3 +402,79 @@ def test_shipped_policy_tests_pass() -> None:
         per_policy[case["policy"]] = per_policy.get(case["policy"], 0) + 1
     # Every one of the ten boundaries has at least 8 cases, and every case passes.
     assert len(per_policy) == 10 and min(per_policy.values()) >= 8, per_policy
+
+
+FIXING = """
+policy no-foo {
+  severity error
+  rationale "Foo is not allowed."
+  fix "Rename foo to bar."
+
+  deny nix
+    for n in nix_settings
+    where n.key == "foo"
+    message "nix sets foo"
+    edit replace n.spans.key with "bar"
+}
+"""
+FIX_CASE = {"nix.conf": "# expect: no-foo.nix\nfoo = 1  # kept\n"}
+
+
+def test_a_fix_must_give_the_fixed_file(tmp_path: Path) -> None:
+    """``FILE.fixed`` holds FILE after ``check --fix``; the fix is run in a copy, and
+    the case fails when it gives another text, when a fixed file has no ``.fixed``
+    twin, or when a ``.fixed`` file is left unchanged."""
+    good = {**FIX_CASE, "nix.conf.fixed": "# expect: no-foo.nix\nbar = 1  # kept\n"}
+    wrong = {**FIX_CASE, "nix.conf.fixed": "# expect: no-foo.nix\nbaz = 1  # kept\n"}
+    unchanged = {"other.conf": "x = 1\n", "other.conf.fixed": "x = 2\n"}
+    cases = {
+        "no-foo/good": good,
+        "no-foo/wrong": wrong,
+        "no-foo/none": FIX_CASE,
+        "no-foo/unchanged": unchanged,
+    }
+    pack = make_pack(tmp_path, cases, FIXING)
+    code, report = run_json(pack)
+    assert code == 1
+    assert case_of(report, "no-foo/good")["status"] == "pass"
+    assert case_of(report, "no-foo/good")["fixes"] == {"files": ["nix.conf"], "problems": []}
+    problems = case_of(report, "no-foo/wrong")["fixes"]["problems"]
+    assert problems[0] == "nix.conf: the fixes do not give nix.conf.fixed"
+    assert "  -baz = 1  # kept" in problems and "  +bar = 1  # kept" in problems
+    assert case_of(report, "no-foo/none")["fixes"]["problems"] == [
+        "nix.conf: fixed by no-foo.nix, but there is no nix.conf.fixed"
+    ]
+    assert case_of(report, "no-foo/unchanged")["fixes"]["problems"] == [
+        "other.conf: the fixes do not give other.conf.fixed",
+        "  --- other.conf.fixed",
+        "  +++ fixed",
+        "  @@ -1 +1 @@",
+        "  -x = 2",
+        "  +x = 1",
+    ]
+    assert (pack / "tests/no-foo/good/nix.conf").read_text() == FIX_CASE["nix.conf"]
+    _, out, _ = run("-p", str(pack))
+    assert "    ! nix.conf: the fixes do not give nix.conf.fixed" in out
+
+
+def test_a_fix_that_does_not_remove_its_finding_fails(tmp_path: Path) -> None:
+    """A fix that leaves its finding (here: writes it again) fails the case: the
+    finding is still reported, and the fixes never settle."""
+    again = FIXING.replace('with "bar"', 'with "foo = 1\\nfoo"')
+    case = {**FIX_CASE, "nix.conf.fixed": "bar = 1\n"}
+    pack = make_pack(tmp_path, {"no-foo/again": case}, again)
+    _, report = run_json(pack)
+    problems = case_of(report, "no-foo/again")["fixes"]["problems"]
+    assert "the fixes still change files after 10 passes" in problems
+    assert "nix.conf: no-foo.nix is still reported after its fix" in problems
+
+
+def test_a_fixed_file_that_is_a_symlink_is_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret\n")
+    pack = make_pack(tmp_path, {"no-foo/link": FIX_CASE}, FIXING)
+    (pack / "tests/no-foo/link/nix.conf.fixed").symlink_to(secret)
+    code, out, err = run("-p", str(pack))
+    assert code == 1
+    assert "! nix.conf.fixed: not read: a symlink (nix.conf.fixed) is not followed" in out
+    assert "top secret" not in out + err

@@ -4,35 +4,55 @@ An error shows the offending line of its file, except for a file outside the
 repo root that the user did not name (:func:`confine`): its content is never
 echoed, so that nothing reached through the checked repo (a configured path,
 a symlink) can print a file from elsewhere (docs/security.md).
+
+The confinement belongs to the current context (a :class:`contextvars.ContextVar`),
+not to the process: a language server checking several repos at once confines
+each check to its own repo (:func:`confined`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 # The repo root and the paths the user named (command line, installed pack):
 # content of files elsewhere is not shown. None: no repo, every source is shown.
-_confinement: tuple[Path, tuple[Path, ...]] | None = None
+_Confinement = tuple[Path, tuple[Path, ...]] | None
+_confinement: ContextVar[_Confinement] = ContextVar("proofgate_confinement", default=None)
 
 
 def confine(root: Path | None, trusted: Iterable[str | Path] = ()) -> None:
     """Show the source lines of files under ``root`` or under ``trusted`` paths only
-    (``None``: lift the confinement)."""
-    global _confinement
+    (``None``: lift the confinement), in the current context."""
+    _confinement.set(_confinement_of(root, trusted))
+
+
+@contextlib.contextmanager
+def confined(root: Path, trusted: Iterable[str | Path] = ()) -> Iterator[None]:
+    """:func:`confine` for the ``with`` block only (then the confinement before it)."""
+    token = _confinement.set(_confinement_of(root, trusted))
+    try:
+        yield
+    finally:
+        _confinement.reset(token)
+
+
+def _confinement_of(root: Path | None, trusted: Iterable[str | Path]) -> _Confinement:
     if root is None:
-        _confinement = None
-        return
-    _confinement = (_real(root), tuple(_real(Path(path)) for path in trusted))
+        return None
+    return (_real(root), tuple(_real(Path(path)) for path in trusted))
 
 
 def shows_source_of(path: str) -> bool:
     """Whether an error may echo the content of the file at ``path`` (as errors name it:
     absolute, or relative to the current directory or, for repo files, to the root)."""
-    if _confinement is None:
+    confinement = _confinement.get()
+    if confinement is None:
         return True
-    root, trusted = _confinement
+    root, trusted = confinement
     given = Path(path)
     places = [given] if given.is_absolute() else [given, root / given]
     return any(

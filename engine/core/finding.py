@@ -6,6 +6,7 @@ and cached results load without the evaluator.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,9 @@ class Edit:
     end_line: int
     end_column: int
     text: str
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, order=True)
@@ -53,4 +57,6 @@ class Finding:
             "message": self.message,
             "rationale": self.rationale,
             "fix": self.fix,
+            # the mechanical fix, only on findings that carry one
+            **({"edits": [edit.as_json() for edit in self.edits]} if self.edits else {}),
         }

@@ -78,9 +78,67 @@ def _record(name: str, doc: str, fields: dict[str, Type], positioned: bool = Tru
     return RecordType(name, doc, merged)
 
 
+# Where a part of a record is written, for a policy's ``edit`` lines (the DSL's
+# mechanical fixes): a positioned span of the file, the indentation a sibling
+# written on a line of its own takes there, and the line ending of its line
+# (a line break in an edit's text is written as this one).
+SPAN_FIELDS = {"indent": STR, "eol": STR}
+
 RECORD_TYPES: dict[str, RecordType] = {
     t.name: t
     for t in [
+        _record(
+            "Span",
+            "Where a part of a record is written, for `edit` lines: a range of its file, "
+            "the indentation of a sibling on a line of its own (`indent`) and the line "
+            "ending there (`eol`).",
+            SPAN_FIELDS,
+        ),
+        _record(
+            "StepSpans",
+            "Where a step's parts are written (block-style steps in files whose lines "
+            "end in LF or CRLF only; a part that cannot be edited cleanly has no span).",
+            {
+                # from the step's first key to the end of its last line (line break
+                # excluded), indent: the column of its keys
+                "step": rec("Span"),
+                # the step as a list item, whole lines from its "- " (which starts its
+                # line), line break included: deleting it removes the step
+                "item": rec("Span"),
+                # each key's entry as whole lines, line break included, when the key
+                # starts its line and its value ends one: deleting it removes the entry
+                "keys": map_of(rec("Span")),
+                "with": map_of(rec("Span")),  # the same for each key of `with`
+                # each flag (a word starting with -) of `run` (its first occurrence),
+                # when the script is a one-line plain scalar or a literal (|) block,
+                # written as it reads
+                "run_flags": map_of(rec("Span")),
+            },
+            positioned=False,
+        ),
+        _record(
+            "BazelSpans",
+            "Where a .bazelrc option's parts are written.",
+            {
+                "command": rec("Span"),  # the command word (`build`, `build:ci`)
+                # the option with the separator before it: deleting it removes the
+                # option from its line
+                "option": rec("Span"),
+                "line": rec("Span"),  # the logical line, line break excluded
+            },
+            positioned=False,
+        ),
+        _record(
+            "NixSpans",
+            "Where a Nix setting's parts are written.",
+            {
+                "key": rec("Span"),  # the setting's name (a flake's: its attribute path)
+                # each value (a word of nix.conf, a string of a flake's list) with the
+                # blank before it: deleting it removes the value
+                "values": map_of(rec("Span")),
+            },
+            positioned=False,
+        ),
         _record(
             "File",
             "A file of the repo that proofgate looked at.",
@@ -185,6 +243,8 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "env": map_of(STR),
                 "if": STR,
                 "continue_on_error": BOOL,
+                "siblings": NUM,  # how many other steps its job (or action) has
+                "spans": rec("StepSpans"),
             },
         ),
         _record(
@@ -197,12 +257,20 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "flag": STR,  # --remote_cache (with a leading --), "" for imports
                 "value": STR,  # the flag's value, or the imported path
                 "text": STR,  # the option as written
+                "options_on_line": NUM,  # how many options its line holds
+                "spans": rec("BazelSpans"),
             },
         ),
         _record(
             "NixSetting",
             "A nix.conf setting, or a flake's nixConfig attribute.",
-            {"source": STR, "key": STR, "value": STR, "values": list_of(STR)},
+            {
+                "source": STR,
+                "key": STR,
+                "value": STR,
+                "values": list_of(STR),
+                "spans": rec("NixSpans"),
+            },
         ),
         _record(
             "FlakeInput",

@@ -25,6 +25,7 @@ class CheckResult:
     baseline: BaselineReport | None = None  # set by check --baseline
     suppressed: int = 0  # findings hidden by proofgate-ignore comments
     suppressions: list[Suppressed] = field(default_factory=list)  # those findings, with reasons
+    fixed: int | None = None  # findings check --fix fixed (None: no --fix)
 
     def count(self, severity: str) -> int:
         """How many findings have ``severity``."""

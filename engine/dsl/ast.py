@@ -188,6 +188,19 @@ class Generator:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """``edit delete SPAN``, ``edit replace SPAN with "text"`` or ``edit insert
+    before|after SPAN "text"``, applied when ``when`` holds (a mechanical fix).
+    ``target`` is a ``Span`` record; ``text`` a template like the message's."""
+
+    action: Lit["delete", "replace", "insert before", "insert after"]
+    target: Expr
+    text: str = ""
+    when: Expr | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Clause:
     kind: Lit["deny", "warn"]
     name: str | None
@@ -197,6 +210,7 @@ class Clause:
     fix: str | None = None
     at: str | None = None
     span: Span = _span()
+    edits: tuple[Edit, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from .predicates import Inliner
 from .program import PLACEHOLDER, Atom, CheckedClause, Program, conjuncts, placeholders
 from .regex import CompiledRegex, RegexError, compile_regex
 
+SPAN = rec("Span")
 FUNCTIONS = {"count": "count(list | map) -> num"}
 # regopy keeps strings holding quotes, backslashes or control characters in
 # their JSON-escaped form, so Rego would count and order those escapes: the
@@ -191,12 +192,23 @@ class _Checker:
         self.braces(policy.fix, "fix hint", policy.span)
         checked = []
         for index, clause in enumerate(policy.clauses):
-            if clause.where is not None and self.inliner.predicates:
-                clause = dataclasses.replace(clause, where=self.inliner.inline(clause.where))
+            if self.inliner.predicates:
+                clause = self.inline(clause)
             result = self.clause(policy, clause, index)
             if result is not None:
                 checked.append(result)
         return checked
+
+    def inline(self, clause: ast.Clause) -> ast.Clause:
+        """The clause with every predicate call inlined (its ``where`` and ``when``s)."""
+        where = self.inliner.inline(clause.where) if clause.where is not None else None
+        edits = tuple(
+            dataclasses.replace(edit, when=self.inliner.inline(edit.when))
+            if edit.when is not None
+            else edit
+            for edit in clause.edits
+        )
+        return dataclasses.replace(clause, where=where, edits=edits)
 
     def param_paths(self, name: str, span: ast.Span) -> None:
         """``paths params.NAME`` names a param that holds globs."""
@@ -241,15 +253,20 @@ class _Checker:
                 clause.span,
                 hint="range the first generator over records, or add 'at VAR' naming one",
             )
-        found = []
+        found: dict[str, ast.Expr] = {}
         fix = clause.fix or policy.fix
         self.braces(clause.message.text, "message", clause.message.span)
         self.braces(clause.fix or "", "fix hint", clause.message.span)
-        for text in dict.fromkeys([*placeholders(clause.message.text), *placeholders(fix)]):
-            where = self.placeholder_span(text, clause.message.span)
-            expr = self.placeholder(text.strip(), bound, where)
-            if expr is not None:
-                found.append((text, expr))
+        templates = [(clause.message.text, clause.message.span), (fix, clause.message.span)]
+        for edit in clause.edits:
+            self.edit(edit, bound)
+            templates.append((edit.text, edit.span))
+        for template, span in templates:
+            for text in placeholders(template):
+                if text not in found:
+                    expr = self.placeholder(text.strip(), bound, self.placeholder_span(text, span))
+                    if expr is not None:
+                        found[text] = expr
         if len(self.errors) > errors_before:
             return None
         anchor = next(
@@ -274,10 +291,27 @@ class _Checker:
             main_var=main_var,
             main_collection=main_collection,
             var_types=bound,
-            placeholders=tuple(found),
+            placeholders=tuple(found.items()),
             at=at,
             anchor=anchor,
         )
+
+    def edit(self, edit: ast.Edit, scope: dict[str, Type]) -> None:
+        """An edit's target is a Span the clause binds; its ``when`` is a condition
+        on the clause's variables, whose captures the target may use (and nothing
+        else: the text takes the clause's values, as the message does)."""
+        inner = dict(scope)
+        if edit.when is not None:
+            self.condition(edit.when, inner, binds=True)
+        target = self.type_of(edit.target, inner)
+        if target not in (_POISON, ANY, SPAN):
+            self.error(
+                f"an edit needs a Span to {edit.action}, not a {target}",
+                _span(edit.target) if _span(edit.target) != ast.NO_SPAN else edit.span,
+                hint="name a span of a record, e.g. st.spans.step, o.spans.command or "
+                "n.spans.key (engine/core/model.py lists them)",
+            )
+        self.braces(edit.text, "edit text", edit.span)
 
     @staticmethod
     def positioned(t: Type) -> bool:

@@ -38,6 +38,8 @@ from . import ast
 from .program import FACTS, RAW, CheckedClause, Program, conjuncts, walk
 
 ROOT_PACKAGE = "proofgate"
+# What a hit returns of each span an edit applies to (``"e"``), in this order.
+EDIT_FIELDS = ("path", "line", "column", "end_line", "end_column", "eol")
 
 _REGO_KEYWORDS = {
     "as", "default", "else", "false", "import", "package", "not", "null", "true", "with",
@@ -302,11 +304,27 @@ class _PolicyCompiler:
         if checked.at != main:
             at = self.var(checked.at)
             hit.append(f'"at": [{at}.path, {at}.line, {at}.column, {at}.end_line, {at}.end_column]')
+        if clause.edits:
+            edits = ", ".join(self.edit(edit, bound) for edit in clause.edits)
+            hit.append(f'"e": [{edits}]')
         body.append("pg_hit := {" + ", ".join(hit) + "}")
         span = clause.span
         comment = _comment(f"{checked.rule} ({checked.severity}) — {span.path}:{span.line}")
         lines = "".join(f"\t{line}\n" for line in body)
         return f"{comment}\n{rule_name(checked)} := [pg_hit |\n{lines}]\n"
+
+    def edit(self, edit: ast.Edit, bound: set[str]) -> str:
+        """The spans an edit applies to, as a comprehension: empty when its ``when``
+        fails or its target is undefined (the hit stands without the edit)."""
+        self.depth += 1  # captures of a `when` stay inside it, as in a helper
+        try:
+            body = self.statements(edit.when, set(bound), binds=True) if edit.when else []
+        finally:
+            self.depth -= 1
+        span = self.fresh("s")
+        body.append(f"{span} := {self.value(edit.target)}")
+        fields = ", ".join(f"{span}.{name}" for name in EDIT_FIELDS)
+        return f"[[{fields}] | " + "; ".join(body) + "]"
 
     def module(self) -> RegoModule:
         rules = [self.clause(checked) for checked in self.clauses]

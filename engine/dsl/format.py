@@ -6,7 +6,7 @@ One way to write each policy, as gofmt and ruff format do:
 - ``policy id {``, one setting per line two spaces in (severity, rationale,
   fix, paths, exclude), a blank line before each clause, ``}``;
 - a clause's ``deny``/``warn`` line, then ``for``, ``where``, ``message``,
-  ``fix`` and ``at`` on lines of their own, four spaces in;
+  ``fix``, each ``edit`` and ``at`` on lines of their own, four spaces in;
 - a condition longer than :data:`WIDTH` columns breaks before each top-level
   ``and``/``or`` (continuation lines six spaces in); a parenthesized ``or``
   breaks with each ``or`` under the character after the parenthesis; a
@@ -407,11 +407,27 @@ class _Printer:
         if clause.fix is not None:
             origin = self.keywords.first("FIX", after_message, end)
             lines.append(_Line(f"{pad}fix {quote(clause.fix)}", origin))
+        for edit in clause.edits:
+            lines.extend(self.edit(edit, pad))
         if clause.at is not None:
             lines.append(
                 _Line(f"{pad}at {clause.at}", self.keywords.first("AT", after_message, end))
             )
         return lines
+
+    def edit(self, edit: ast.Edit, pad: str) -> list[_Line]:
+        """``edit ACTION TARGET ["text"]`` and a ``when`` that breaks as a ``where``."""
+        target = self.text(edit.target, _PRIMARY)
+        if edit.action == "delete":
+            head = f"{pad}edit delete {target}"
+        elif edit.action == "replace":
+            head = f"{pad}edit replace {target} with {quote(edit.text)}"
+        else:
+            head = f"{pad}edit {edit.action} {target} {quote(edit.text)}"
+        if edit.when is None:
+            return [_Line(head, edit.span.line)]
+        when = self.condition(edit.when, len(head) + len(" when "), _CONTINUATION)
+        return [_Line(f"{head} when {when[0].text}", edit.span.line), *when[1:]]
 
 
 # Formatting files (``proofgate fmt``): print, --write only those that change, or

@@ -232,7 +232,7 @@ class _Builder:
     def clause(self, tree: Any) -> ast.Clause:
         kind, name, *rest = tree.children
         generators = [self.generator(c) for c in rest if getattr(c, "data", "") == "generator"]
-        where, message, fix, at = rest[len(generators) :]
+        where, message, fix, *edits, at = rest[len(generators) :]
         return ast.Clause(
             kind=str(kind.children[0]),  # type: ignore[arg-type]
             name=str(name) if name is not None else None,
@@ -242,7 +242,21 @@ class _Builder:
             fix=self.text_of(fix.children[0]) if fix is not None else None,
             at=str(at.children[0]) if at is not None else None,
             span=self.span(tree),
+            edits=tuple(self.edit(edit) for edit in edits),
         )
+
+    def edit(self, tree: Any) -> ast.Edit:
+        when = tree.children[-1]
+        condition = self.expr(when.children[0]) if when is not None else None
+        span = self.span(tree)
+        if tree.data == "edit_delete":
+            return ast.Edit("delete", self.expr(tree.children[0]), "", condition, span)
+        if tree.data == "edit_replace":
+            target, text = tree.children[:2]
+            return ast.Edit("replace", self.expr(target), self.text_of(text), condition, span)
+        side, target, text = tree.children[:3]
+        action = f"insert {side.children[0]}"
+        return ast.Edit(action, self.expr(target), self.text_of(text), condition, span)  # type: ignore[arg-type]
 
     def generator(self, tree: Any) -> ast.Generator:
         var, source = tree.children

@@ -93,7 +93,11 @@ class CheckedClause:
         if self.clause.where is not None:
             roots.append(self.clause.where)
         roots.extend(expr for _, expr in self.rego_placeholders())
-        return roots
+        return roots + self.edit_roots()
+
+    def edit_roots(self) -> list[ast.Expr]:
+        """The expressions of the clause's edits (Rego returns the spans they apply to)."""
+        return edit_roots(self.clause)
 
 
 def _is_var(node: object, name: str) -> bool:
@@ -134,15 +138,16 @@ class Program:
             atom.regex.program  # noqa: B018 -- compiles it
 
     def atoms_by_record(self, clause: CheckedClause | None = None) -> dict[str, list[Atom]]:
-        """The regex atoms by the record type they apply to: all of them, or one clause's."""
+        """The regex atoms by the record type they apply to: all of them, or one
+        clause's (worked out once per clause; the answer is not to be changed)."""
         if clause is None:
-            atoms = list(self.atoms.values())
-        else:
+            return _grouped(list(self.atoms.values()))
+        memo_key = ("atoms_by_record", clause.key)
+        if memo_key not in self.memo:
             nodes = walk_clause(clause.clause)
             atoms = [self.atoms[id(n)] for n in nodes if isinstance(n, ast.Matches)]
-        grouped: dict[str, list[Atom]] = {}
-        for atom in atoms:
-            grouped.setdefault(atom.record, []).append(atom)
+            self.memo[memo_key] = _grouped(atoms)
+        grouped: dict[str, list[Atom]] = self.memo[memo_key]
         return grouped
 
     def collections_used(self) -> set[str]:
@@ -206,7 +211,19 @@ def walk_clause(clause: ast.Clause) -> list[object]:
         nodes.extend(walk(generator.source))
     if clause.where is not None:
         nodes.extend(walk(clause.where))
+    for root in edit_roots(clause):
+        nodes.extend(walk(root))
     return nodes
+
+
+def edit_roots(clause: ast.Clause) -> list[ast.Expr]:
+    """Each edit's target and ``when`` condition."""
+    roots: list[ast.Expr] = []
+    for edit in clause.edits:
+        roots.append(edit.target)
+        if edit.when is not None:
+            roots.append(edit.when)
+    return roots
 
 
 def conjuncts(expr: ast.Expr | None) -> tuple[ast.Expr, ...]:
@@ -218,3 +235,11 @@ def conjuncts(expr: ast.Expr | None) -> tuple[ast.Expr, ...]:
 def placeholders(template: str) -> list[str]:
     """The ``{...}`` placeholders of a message template (``{{``/``}}`` escape braces)."""
     return PLACEHOLDER.findall(template.replace("{{", "").replace("}}", ""))
+
+
+def _grouped(atoms: list[Atom]) -> dict[str, list[Atom]]:
+    """Regex atoms by the record type they apply to."""
+    grouped: dict[str, list[Atom]] = {}
+    for atom in atoms:
+        grouped.setdefault(atom.record, []).append(atom)
+    return grouped

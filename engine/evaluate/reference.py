@@ -16,6 +16,7 @@ from typing import Any
 from ..core.model import COLLECTIONS
 from ..core.params import params_record
 from ..dsl import ast
+from ..dsl.compile import EDIT_FIELDS
 from ..dsl.program import RAW, CheckedClause, Program, conjuncts
 from .facts import atom_matches
 
@@ -246,7 +247,18 @@ class Evaluator:
         if checked.at != checked.main_var:
             at = env[checked.at]
             hit["at"] = [at.get(k) for k in ("path", "line", "column", "end_line", "end_column")]
+        if checked.clause.edits:
+            hit["e"] = [self._edit_spans(edit, env) for edit in checked.clause.edits]
         return hit
+
+    def _edit_spans(self, edit: ast.Edit, env: Env) -> list[list[Any]]:
+        """The spans an edit applies to, as the compiled comprehension returns them."""
+        spans = []
+        for solved in self._solve_all(list(conjuncts(edit.when)), env, True):
+            span = self.value(edit.target, solved)
+            if isinstance(span, dict) and all(name in span for name in EDIT_FIELDS):
+                spans.append([span[name] for name in EDIT_FIELDS])
+        return spans
 
 
 def _raw_slot(name: str) -> str:

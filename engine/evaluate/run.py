@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.finding import Finding
+from ..core.finding import Edit, Finding
 from ..core.globs import selected
 from ..core.model import COLLECTIONS, GLOBALS, rec
 from ..dsl import ast
@@ -88,20 +88,20 @@ def _in_reported(
     kept: dict[int, tuple[list[Any], list[Any]]] = memo(model, "_in_reported", reported, dict)
     found = kept.get(id(records))
     if found is None or found[0] is not records:
+        # A file's records lie side by side: ask again only when the path changes.
+        chosen: list[Any] = []
         answers: dict[str, bool] = {}
-
-        def reports(record: Any) -> bool:
-            path = _path_of(record)
-            if path not in answers:
-                answers[path] = reported(path)
-            return answers[path]
-
-        found = kept[id(records)] = (records, [r for r in records if reports(r)])
+        last, answer = None, False
+        for record in records:
+            path = record.get("path", "") if isinstance(record, dict) else ""
+            if path != last:
+                if path not in answers:
+                    answers[path] = reported(str(path))
+                last, answer = path, answers[path]
+            if answer:
+                chosen.append(record)
+        found = kept[id(records)] = (records, chosen)
     return found[1]
-
-
-def _path_of(record: Any) -> str:
-    return str(record.get("path", "")) if isinstance(record, dict) else ""
 
 
 def _selected(paths: tuple[str, ...], exclude: tuple[str, ...], record: Any) -> bool:
@@ -353,15 +353,24 @@ Hit = tuple[CheckedClause, Any, dict[str, Any]]  # a clause, the candidate it hi
 def findings_of(program: Program, hits: list[Hit]) -> set[Finding]:
     """The findings of the hits Rego (or the reference evaluator) returned: one per
     hit, but one per rule and sentence or table row (:func:`_one_per_sentence`)."""
-    findings: set[Finding] = set()
+    findings: dict[Finding, Finding] = {}
     sentences: dict[tuple[object, ...], list[Hit]] = {}
+    made: list[Finding] = []
     for checked, record, hit in hits:
         if checked.main_collection == "sentences" and checked.at == checked.main_var:
             sentences.setdefault(_sentence_key(checked, record), []).append((checked, record, hit))
         else:
-            findings.add(make_finding(program, checked, record, hit))
-    findings.update(_one_per_sentence(program, group) for group in sentences.values())
-    return findings
+            made.append(make_finding(program, checked, record, hit))
+    made += [_one_per_sentence(program, group) for group in sentences.values()]
+    for finding in made:  # hits that make one finding with other edits: the first edits
+        kept = findings.setdefault(finding, finding)
+        if _edit_order(finding) < _edit_order(kept):
+            findings[finding] = finding
+    return set(findings.values())
+
+
+def _edit_order(finding: Finding) -> list[tuple[int, int, int, int, str]]:
+    return [(e.line, e.column, e.end_line, e.end_column, e.text) for e in finding.edits]
 
 
 def _sentence_key(checked: CheckedClause, record: Any) -> tuple[object, ...]:
@@ -398,6 +407,7 @@ def _joined(checked: CheckedClause) -> frozenset[str]:
     nodes = [n for g in clause.generators[1:] for n in walk(g.source)]
     nodes += walk(clause.where) if clause.where is not None else []
     nodes += [n for _, expr in checked.rego_placeholders() for n in walk(expr)]
+    nodes += [n for root in checked.edit_roots() for n in walk(root)]
     return frozenset(n.name for n in nodes if isinstance(n, ast.Var) and n.name in COLLECTIONS)
 
 
@@ -446,6 +456,7 @@ def make_finding(
     for text, expr in checked.placeholders:
         if checked.from_record(expr):
             values[text] = evaluator.value(expr, {checked.main_var: record})
+    edits = _edits(checked, hit.get("e", []), values, str(path))
     return Finding(
         path=str(path),
         line=int(line),
@@ -457,4 +468,28 @@ def make_finding(
         end_column=int(end_column),
         rationale=checked.policy.rationale,
         fix=render_message(checked.fix, values),
+        edits=edits,
     )
+
+
+def _edits(
+    checked: CheckedClause, found: list[list[list[Any]]], values: dict[str, Any], path: str
+) -> tuple[Edit, ...]:
+    """The edits of a hit: each edit of the clause at every span Rego returned for
+    it (none when its ``when`` failed or its target is undefined; one per match
+    when the target reads a capture of the ``when``) in the finding's own file;
+    the text rendered as the message is, each line break written as the span's
+    line ending."""
+    edits: set[Edit] = set()
+    for edit, spans in zip(checked.clause.edits, found, strict=False):
+        for where, line, column, end_line, end_column, eol in spans:
+            if where != path:
+                continue
+            if edit.action == "insert before":
+                end_line, end_column = line, column
+            elif edit.action == "insert after":
+                line, column = end_line, end_column
+            text = render_message(edit.text, values)
+            text = text.replace("\n", eol if eol == "\r\n" else "\n")
+            edits.add(Edit(int(line), int(column), int(end_line), int(end_column), text))
+    return tuple(sorted(edits, key=lambda e: (e.line, e.column, e.end_line, e.end_column, e.text)))

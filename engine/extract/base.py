@@ -77,3 +77,40 @@ def position(
         "end_line": line if end_line is None else end_line,
         "end_column": column if end_column is None else end_column,
     }
+
+
+class Spans:
+    """Makes ``Span`` records (``engine.core.model``) of one file, for edits.
+
+    Lines are the file's ``\\n``-separated lines, as every position counts them; a
+    ``\\r`` before the ``\\n`` is the line's ending, not its text.
+    """
+
+    def __init__(self, source: SourceFile) -> None:
+        self.path = source.path
+        self.lines = source.text.split("\n")
+
+    def eol(self, line: int) -> str:
+        """The line ending of ``line`` (the last line's: the one before it)."""
+        index = min(line, len(self.lines) - 1) - 1
+        return "\r\n" if index >= 0 and self.lines[index].endswith("\r") else "\n"
+
+    def end(self, line: int) -> int:
+        """The column just past the text of ``line`` (its ``\\r`` excluded)."""
+        text = self.lines[line - 1]
+        return len(text) - text.endswith("\r") + 1
+
+    def span(
+        self, line: int, column: int, end_line: int, end_column: int, indent: str = ""
+    ) -> Record:
+        return {
+            **position(self.path, line, column, end_line, end_column),
+            "indent": indent,
+            "eol": self.eol(line),
+        }
+
+    def whole_lines(self, first: int, last: int, indent: str = "") -> Record:
+        """Lines ``first`` to ``last``, the last one's line break included (when it has one)."""
+        if last < len(self.lines):
+            return self.span(first, 1, last + 1, 1, indent)
+        return self.span(first, 1, last, self.end(last), indent)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .base import Extraction, Problem, Record, SourceFile, position
+from .base import Extraction, Problem, Record, SourceFile, Spans, position
 
 VALUE_FLAGS = frozenset(
     {
@@ -129,6 +129,7 @@ class Line:
 
     text: str
     origin: list[tuple[int, int]]  # (line, column) in the file of each character
+    last: int = 0  # the file line it ends on (continuations included)
 
     def span(self, start: int, end: int) -> tuple[int, int, int, int]:
         """File position of ``text[start:end]``: line, column, end line, end column."""
@@ -140,13 +141,14 @@ class Line:
 def extract(source: SourceFile) -> Extraction:
     """Read a Bazel rc file into ``bazelrc`` records, one per option or import."""
     result = Extraction()
+    spans = Spans(source)
     for line in logical_lines(source.text):
         words, broken = tokenize(line.text)
         if broken is not None:
             message = f"unterminated quote in {line.text[broken.start : broken.end]}"
             result.problems.append(_problem(source, line, message, broken.start))
         elif words:
-            _read_line(source, line, words, result)
+            _read_line(source, spans, line, words, result)
     return result
 
 
@@ -159,7 +161,7 @@ def logical_lines(text: str) -> Iterator[Line]:
         joined = 2 if text.startswith("\\\n", i) else 3 if text.startswith("\\\r\n", i) else 0
         if joined or text[i] == "\n":
             if not joined:
-                yield Line("".join(chars), origin)
+                yield Line("".join(chars), origin, line)
                 chars, origin = [], []
             i += joined or 1
             line, column = line + 1, 1
@@ -167,7 +169,7 @@ def logical_lines(text: str) -> Iterator[Line]:
         chars.append(text[i])
         origin.append((line, column))
         i, column = i + 1, column + 1
-    yield Line("".join(chars), origin)
+    yield Line("".join(chars), origin, line)
 
 
 def tokenize(text: str) -> tuple[list[Word], Word | None]:
@@ -211,7 +213,9 @@ def _next_word(text: str, start: int) -> tuple[Word, int, str]:
     return Word("".join(out), start, end), end, quote
 
 
-def _read_line(source: SourceFile, line: Line, words: list[Word], result: Extraction) -> None:
+def _read_line(
+    source: SourceFile, spans: Spans, line: Line, words: list[Word], result: Extraction
+) -> None:
     head = words[0]
     if head.value in _IMPORTS:
         _read_import(source, line, words, result)
@@ -223,14 +227,26 @@ def _read_line(source: SourceFile, line: Line, words: list[Word], result: Extrac
             _problem(source, line, f"'{head.value}' needs {missing}", head.start)
         )
         return
-    for option in _options(words[1:]):
+    options = list(_options(words[1:]))
+    records = []
+    previous = head
+    for option in options:
         problem = _option_problem(option)
         if problem:
             result.problems.append(_problem(source, line, problem, option.start))
         if option.value.startswith("-"):
             flag, _, value = option.value.partition("=")
             record = _record(source, line, option, "option", command, config, flag, value)
-            result.add("bazelrc", record)
+            record["spans"] = {
+                "command": spans.span(*line.span(head.start, head.end)),
+                "option": spans.span(*line.span(previous.end, option.end)),
+                "line": spans.span(line.origin[0][0], 1, line.last, spans.end(line.last)),
+            }
+            records.append(record)
+        previous = option
+    for record in records:
+        record["options_on_line"] = len(records)
+        result.add("bazelrc", record)
 
 
 def _read_import(source: SourceFile, line: Line, words: list[Word], result: Extraction) -> None:

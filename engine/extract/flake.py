@@ -37,7 +37,7 @@ import tree_sitter_nix
 from tree_sitter import Language, Node, Parser
 
 from ..core.text import ByteLineIndex, LineIndex
-from .base import Extraction, Problem, Record, SourceFile, position
+from .base import Extraction, Problem, Record, SourceFile, Spans, position
 
 MAX_DEPTH = 32
 """How deep nested attribute sets under ``inputs``/``nixConfig`` are followed."""
@@ -51,6 +51,7 @@ _ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
 _SCHEME_TYPES = {"flake": "indirect", "http": "tarball", "https": "tarball", "hg": "mercurial"}
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 _JSON = json.JSONDecoder()
+_ENDS = ("line", "column", "end_line", "end_column")
 
 
 def extract(source: SourceFile) -> Extraction:
@@ -128,6 +129,7 @@ class _FlakeReader:
         self.source = source
         self.data = source.text.encode("utf-8", "surrogatepass")
         self.offsets = ByteLineIndex(self.data)
+        self.spans = Spans(source)
         self.result = Extraction()
 
     def read(self) -> None:
@@ -235,14 +237,34 @@ class _FlakeReader:
                 self._problem(leaf.value, f"nixConfig.{key} is not a literal")
                 continue
             value, values = setting
+            where = self._position(leaf.names[1], leaf.names[-1])
             record = {
-                **self._position(leaf.names[1], leaf.names[-1]),
+                **where,
                 "source": "flake",
                 "key": key,
                 "value": value,
                 "values": values,
+                "spans": {
+                    "key": self.spans.span(*(where[k] for k in _ENDS)),
+                    "values": self._value_spans(leaf.value),
+                },
             }
             self.result.add("nix_settings", record)
+
+    def _value_spans(self, node: Node) -> Record:
+        """Each string of a list value with the blank before it (deleting it removes
+        the value from the list)."""
+        found: Record = {}
+        if node.type != "list_expression":
+            return found
+        for item in _named(node):
+            value, before = self._literal(item), item.prev_sibling
+            if value is not None and before is not None:
+                start = self.offsets.position(before.end_byte)
+                found.setdefault(
+                    value, self.spans.span(*start, *self.offsets.position(item.end_byte))
+                )
+        return found
 
     def _setting(self, node: Node) -> tuple[str, list[str]] | None:
         """A nixConfig value as Nix passes it on: lists joined by spaces."""

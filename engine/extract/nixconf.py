@@ -15,9 +15,10 @@ Nix's reader (``applyConfig`` in libutil's ``config.cc``) works line by line:
 
 from __future__ import annotations
 
+import itertools
 import re
 
-from .base import Extraction, Problem, SourceFile, position
+from .base import Extraction, Problem, Record, SourceFile, Spans, position
 
 _WORD = re.compile(r"[^ \t\r\n]+")
 _INCLUDES = ("include", "!include")
@@ -26,15 +27,16 @@ _INCLUDES = ("include", "!include")
 def extract(source: SourceFile) -> Extraction:
     """Read a nix.conf file into ``nix_settings`` records (source ``nix.conf``)."""
     result = Extraction()
+    spans = Spans(source)
     for number, line in enumerate(source.text.split("\n"), start=1):
         words = list(_WORD.finditer(line.split("#", 1)[0]))
         if words:
-            _read_line(source, number, words, result)
+            _read_line(source, spans, number, words, result)
     return result
 
 
 def _read_line(
-    source: SourceFile, number: int, words: list[re.Match[str]], result: Extraction
+    source: SourceFile, spans: Spans, number: int, words: list[re.Match[str]], result: Extraction
 ) -> None:
     key = words[0]
     setting = _setting([word.group() for word in words])
@@ -48,8 +50,20 @@ def _read_line(
         "key": name,
         "value": " ".join(values),
         "values": values,
+        "spans": {
+            "key": spans.span(number, key.start() + 1, number, key.end() + 1),
+            "values": _value_spans(spans, number, words),
+        },
     }
     result.add("nix_settings", record)
+
+
+def _value_spans(spans: Spans, number: int, words: list[re.Match[str]]) -> Record:
+    """Each value word with the blank before it (deleting it removes the value)."""
+    found: Record = {}
+    for before, word in itertools.pairwise(words[1:]):
+        found.setdefault(word.group(), spans.span(number, before.end() + 1, number, word.end() + 1))
+    return found
 
 
 def _setting(words: list[str]) -> tuple[str, list[str]] | str:

@@ -31,6 +31,11 @@ start. Private fields locate what policies look inside: ``_runs_on_pos`` is
 [line, column] of the ``runs-on`` value, ``_run_pos`` where the ``run`` text
 starts (for a ``|``/``>`` block: the first line after the indicator, at the
 block's indentation, found best effort from the first non-blank line).
+``spans`` (``StepSpans``) says where a step's parts are written, for the
+policies' ``edit`` lines: only what an edit can change cleanly (a block-style
+step holding no alias or merged key, entries whose key starts a line, the
+flags of a script whose offsets are positions), and nothing in a file with
+line breaks other than LF and CRLF.
 
 Malformed YAML is one problem and no records; duplicate keys are a problem
 each (the last one wins); a part of the wrong shape is a problem naming its
@@ -42,9 +47,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .base import Extraction, Problem, Record, SourceFile, position
+from .base import Extraction, Problem, Record, SourceFile, Spans, position
 from .yamlsrc import Node, YamlError, duplicate_keys, load, split_lines
 
+# Line breaks other than LF and CRLF: YAML counts lines at them, positions and
+# edits do not, so a file holding one gets no spans.
+_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_FLAG = re.compile(r"(?<!\S)-\S*")
+_ITEM = re.compile(r"( *)-[ \t]+$")
 _MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}")
 
 
@@ -56,6 +66,7 @@ class _File:
     lines: list[str]
     out: Extraction
     triggers: list[str]
+    spans: Spans | None = None  # None: the file's line breaks rule out edits
 
     def problem(self, node: Node, message: str) -> None:
         """Report ``message`` at the key holding ``node`` (or at ``node`` itself)."""
@@ -82,6 +93,8 @@ def extract(source: SourceFile) -> Extraction:
     if not documents or documents[0].value is None:
         return out  # empty, comments only, or an empty document
     file = _File(source, split_lines(source.text), out, [])
+    if not _OTHER_BREAKS.search(source.text):
+        file.spans = Spans(source)
     root = documents[0]
     for extra in documents[1:]:
         file.problem(extra, "a second YAML document is not read (GitHub reads one)")
@@ -306,6 +319,8 @@ def _steps(file: _File, steps: Node | None, job_id: str, what: str) -> list[Reco
             records.append(_step(file, step, job_id, index, f"{what}.{index}"))
         else:
             file.wrong_shape(step, f"{what}.{index}", "a mapping")
+    for record in records:
+        record["siblings"] = len(steps.value) - 1
     return records
 
 
@@ -324,12 +339,97 @@ def _step(file: _File, step: Node, job_id: str, index: int, what: str) -> Record
         "env": _string_map(file, step.get("env"), f"{what}.env"),
         "if": _text(file, step, "if", f"{what}.if"),
         "continue_on_error": _flag(file, step, "continue-on-error", what),
+        "spans": _step_spans(file, step),
     }
     run = step.get("run")
     if run is not None and isinstance(run.value, str):
         record["_run_pos"] = _text_start(file.lines, run)
     file.out.add("steps", record)
     return record
+
+
+def _step_spans(file: _File, step: Node) -> Record:
+    """Where the step and its entries are written (``StepSpans``): only for a block
+    mapping that holds no alias or merged value from elsewhere in the file."""
+    spans = file.spans
+    if spans is None or step.flow or not _written_here(step, step.line):
+        return {}
+    line, column = _last_end(step)
+    line = line if column > 1 else line - 1  # a block scalar ends at the next line's start
+    found: Record = {
+        "step": spans.span(step.line, step.column, line, spans.end(line), _indent(step.column)),
+        "keys": _entry_spans(file, spans, step),
+    }
+    dash = _ITEM.match(file.lines[step.line - 1][: step.column - 1])
+    if dash:  # the item's "- " starts its line
+        found["item"] = spans.whole_lines(step.line, line, dash.group(1))
+    with_ = step.get("with")
+    if with_ is not None and with_.is_map and not with_.flow:
+        found["with"] = _entry_spans(file, spans, with_)
+    run = step.get("run")
+    if run is not None and isinstance(run.value, str):
+        found["run_flags"] = _run_flags(file, spans, run)
+    return found
+
+
+def _run_flags(file: _File, spans: Spans, node: Node) -> Record:
+    """Each flag (a word starting with ``-``) of a ``run`` script where it is written
+    (its first occurrence), for
+    a one-line plain scalar or a literal block whose lines are the script's: there
+    a script offset is a file position (quotes, escapes and folding are not)."""
+    rows: list[tuple[int, int, str]] = []
+    if node.style == "" and node.line == node.end_line:
+        rows.append((node.line, node.column, node.value))
+    elif node.style == "|":
+        first, column = _text_start(file.lines, node)
+        rows += [(first + i, column, text) for i, text in enumerate(node.value.split("\n"))]
+    for number, column, text in rows:
+        written = file.lines[number - 1] if number <= len(file.lines) else ""
+        if text and written[column - 1 : column - 1 + len(text)] != text:
+            return {}
+    found: Record = {}
+    for number, column, text in rows:
+        for word in _FLAG.finditer(text):
+            where = (number, column + word.start(), number, column + word.end())
+            found.setdefault(word.group(), spans.span(*where))
+    return found
+
+
+def _entry_spans(file: _File, spans: Spans, mapping: Node) -> Record:
+    """Each entry of a block mapping as whole lines, when its key starts a line and
+    its value ends one (deleting those lines removes just the entry)."""
+    found: Record = {}
+    for key, value in mapping.value.items():
+        line, column = _last_end(value)
+        before = file.lines[value.key_line - 1][: value.key_column - 1]
+        after = file.lines[line - 1][column - 1 :].strip() if column > 1 else ""
+        if before.strip() or (after and not after.startswith("#")):
+            continue
+        end = line if column > 1 else line - 1
+        found[key] = spans.whole_lines(value.key_line, end, _indent(value.key_column))
+    return found
+
+
+def _written_here(node: Node, first: int) -> bool:
+    """Whether every value under ``node`` stands at or after line ``first`` (an alias
+    or a merged key stands where its anchor is, earlier)."""
+    if node.line < first or (node.key_line and node.key_line < first):
+        return False
+    children = node.value.values() if node.is_map else node.value if node.is_seq else []
+    return all(_written_here(child, first) for child in children)
+
+
+def _last_end(node: Node) -> tuple[int, int]:
+    """Where the last value written under ``node`` ends (a block collection's own
+    end lies at the next token, after any comments)."""
+    children = list(node.value.values()) if node.is_map else node.value if node.is_seq else []
+    if children and not node.flow:
+        return max(_last_end(child) for child in children)
+    return node.end_line, node.end_column
+
+
+def _indent(column: int) -> str:
+    return " " * (column - 1)
 
 
 def _text_start(lines: list[str], node: Node) -> list[int]:

@@ -65,6 +65,7 @@ class Node:
     duplicates: list[tuple[str, int, int]] = field(default_factory=list)
     raw: str = ""
     style: str = ""
+    flow: bool = False  # a mapping or sequence in flow style ({a: b}, [a, b])
 
     @property
     def is_map(self) -> bool:
@@ -162,8 +163,10 @@ class _Builder:
             out.style = node.style or ""
         elif isinstance(node, yaml.SequenceNode):
             out.value = [self.build(item, depth + 1) for item in node.value]
+            out.flow = bool(node.flow_style)
         elif isinstance(node, yaml.MappingNode):
             out.value = self._mapping(node, out, depth)
+            out.flow = bool(node.flow_style)
         return out
 
     def _mapping(self, node: yaml.MappingNode, out: Node, depth: int) -> dict[str, Node]:

@@ -13,7 +13,9 @@ from ..extract.base import Problem
 from .scope import Scope, scope_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
+
+    from .discover import FileSet, FileText
 
 DEFAULT_LEDGER = "proofs.yaml"
 
@@ -63,17 +65,25 @@ def read_repo(
     selects: Callable[[str], bool],
     joined: frozenset[str] | None = None,
     given_texts: dict[str, str] | None = None,
+    only: Iterable[str] = (),
+    whole: FileSet | None = None,
+    read: Callable[[Path, str], FileText] | None = None,
 ) -> RepoInputs:
     """Discover the repo and read every file of a kind some extractor reads (the
     pack reads a subset of them; Markdown is also read for embedded matrices);
     of the files findings are not reported in, only those of the ``joined``
-    kinds (:meth:`engine.pack.PolicySet.joined_kinds`) when it is given."""
+    kinds (:meth:`engine.pack.PolicySet.joined_kinds`) when it is given.
+    ``given_texts`` replace the files on disk, ``only`` narrows the report to
+    those files (:func:`engine.repo.scope.scope_of`); ``whole`` (a listing of
+    the root still true) and ``read`` (a reader that remembers) serve a process
+    that checks the repo again and again."""
     from ..extract import EXTRACTORS, kind_of
     from .discover import read_text
 
+    read = read or read_text
     ledger_file, ledger_path = ledger_location(root, ledger)
     given = given_texts or {}
-    scope = scope_of(root, targets, ledger_path, selects, given)
+    scope = scope_of(root, targets, ledger_path, selects, given, only, whole)
     inputs = RepoInputs(scope, ledger_file, ledger_path, {}, notes=list(scope.notes))
     for rel in scope.files:
         if rel != ledger_path:
@@ -85,12 +95,12 @@ def read_repo(
         if rel in given:
             inputs.texts[rel] = given[rel]
             continue
-        read = read_text(root, rel)
-        if read.text is not None:
-            inputs.texts[rel] = read.text
+        found = read(root, rel)
+        if found.text is not None:
+            inputs.texts[rel] = found.text
             continue
-        if read.error:
-            inputs.problems.append(Problem(rel, read.line, 1, read.error))
-        if read.note and scope.reports(rel):
-            inputs.notes.append(read.note)
+        if found.error:
+            inputs.problems.append(Problem(rel, found.line, 1, found.error))
+        if found.note and scope.reports(rel):
+            inputs.notes.append(found.note)
     return inputs

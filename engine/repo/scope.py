@@ -19,8 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.finding import Finding
+
+if TYPE_CHECKING:
+    from .discover import FileSet
 
 
 @dataclass(frozen=True)
@@ -56,23 +60,26 @@ def scope_of(
     ledger: str | None,
     selects: Callable[[str], bool],
     given_texts: Iterable[str] = (),
+    only: Iterable[str] = (),
+    whole: FileSet | None = None,
 ) -> Scope:
     """The whole repo, and the files under ``targets`` to report on (with every
-    Markdown file when the ledger is among them). Files whose text is given
-    (``given_texts``: standard input) exist whether or not they are on disk, and
-    are the ones reported on."""
+    Markdown file when the ledger is among them), or the files ``only`` names.
+    Files whose text is given (``given_texts``: standard input, an editor's
+    unsaved buffers) exist whether or not they are on disk. ``whole``, a listing
+    of the root still true, saves discovering it again."""
     from ..extract import kind_of
     from .discover import discover
 
-    whole = discover(root, [])
-    stdin = set(given_texts)
-    if stdin:
-        files = sorted(set(whole.paths) | stdin)
-        return Scope(files, selects, frozenset(stdin), whole.notes)
+    whole = whole or discover(root, [])
+    given = set(given_texts)
+    files = sorted(set(whole.paths) | given) if given else whole.paths
+    if only:
+        return Scope(files, selects, frozenset(only), whole.notes)
     if not targets:
-        return Scope(whole.paths, selects, None, whole.notes)
-    given = discover(root, targets, whole)
-    reported = set(given.paths)
+        return Scope(files, selects, None, whole.notes)
+    chosen = discover(root, targets, whole)
+    reported = set(chosen.paths)
     if ledger in reported:
         reported |= {rel for rel in whole.paths if kind_of(rel) == "markdown"}
-    return Scope(whole.paths, selects, frozenset(reported), given.notes)
+    return Scope(files, selects, frozenset(reported), chosen.notes)

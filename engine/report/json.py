@@ -28,6 +28,7 @@ def document(result: CheckResult) -> dict[str, Any]:
             "warnings": result.count("warning"),
             "info": result.count("info"),
             "suppressed": result.suppressed,
+            **({"fixed": result.fixed} if result.fixed is not None else {}),
         },
         "notes": result.report_notes(),
         **baseline,

@@ -3,7 +3,9 @@
 One run: the driver lists every rule of the loaded policy set (rationale,
 fix hint, default level), each result points at its file relative to the
 repo root (``%SRCROOT%``) with 1-based line and code-point columns, and
-carries a partial fingerprint that stays put when code moves. Findings a
+carries a partial fingerprint that stays put when code moves, and the
+mechanical fix a finding carries as its ``fixes`` (one fix: a replacement per
+edit, as ``check --fix`` applies them). Findings a
 ``proofgate-ignore`` comment hid are results too, with an ``inSource``
 suppression whose justification is the comment's reason (code scanning shows
 them as dismissed); the notes (files skipped, no ledger) are the invocation's
@@ -111,7 +113,25 @@ def _result(finding: Finding, rule_index: int, partial_fingerprint: str) -> dict
         "message": {"text": finding.message},
         "locations": [{"physicalLocation": location}],
         "partialFingerprints": {FINGERPRINT: partial_fingerprint},
+        **({"fixes": [_fix(finding)]} if finding.edits else {}),
     }
+
+
+def _fix(finding: Finding) -> dict[str, Any]:
+    """The finding's edits as one SARIF fix: a replacement per edit, its deleted
+    region empty for an insertion, its inserted content absent for a deletion."""
+    replacements = []
+    for edit in finding.edits:
+        region = {
+            "startLine": edit.line,
+            "startColumn": edit.column,
+            "endLine": edit.end_line,
+            "endColumn": edit.end_column,
+        }
+        inserted = {"insertedContent": {"text": edit.text}} if edit.text else {}
+        replacements.append({"deletedRegion": region, **inserted})
+    change = {"artifactLocation": _artifact(finding.path), "replacements": replacements}
+    return {"description": {"text": finding.fix or finding.message}, "artifactChanges": [change]}
 
 
 def _artifact(path: str) -> dict[str, str]:

@@ -39,7 +39,8 @@ def render_text(report: SuiteReport, color: bool = False) -> str:
 
 
 def diff_lines(result: CaseResult) -> list[str]:
-    """``-`` expected but not reported, ``+`` reported but not expected."""
+    """``-`` expected but not reported, ``+`` reported but not expected, ``!`` a fix
+    that does not give the case's ``.fixed`` file."""
     entries: list[tuple[str, int, str, str, str]] = []
     for e in result.missing:
         entries.append((e.path, e.line, "-", e.lines, f"{e.rule}  (expected at {e.origin})"))
@@ -47,7 +48,8 @@ def diff_lines(result: CaseResult) -> list[str]:
         f = u.finding
         why = f"ok at {u.ok.origin}: " if u.ok else ""
         entries.append((f.path, f.line, "+", str(f.line), f"{f.rule}  ({why}{f.message})"))
-    return [f"{sign} {path}:{lines} {text}" for path, _, sign, lines, text in sorted(entries)]
+    lines = [f"{sign} {path}:{lines} {text}" for path, _, sign, lines, text in sorted(entries)]
+    return lines + [f"! {problem}" for problem in result.fix_problems]
 
 
 def coverage_lines(table: list[Coverage]) -> list[str]:
@@ -128,4 +130,9 @@ def _case_json(result: CaseResult) -> dict[str, Any]:
             for u in result.unexpected
         ],
         "exercised": sorted(result.exercised),
+        **(
+            {"fixes": {"files": list(result.fixed), "problems": list(result.fix_problems)}}
+            if result.fixed or result.fix_problems
+            else {}
+        ),
     }

@@ -49,10 +49,11 @@ def render(
 
 def summary_line(result: CheckResult) -> str:
     errors, warnings, infos = (result.count(s) for s in ("error", "warning", "info"))
+    fixed = "" if result.fixed is None else f"; {result.fixed} fixed, {len(result.findings)} remain"
     return (
         f"{plural(len(result.findings), 'finding')} "
         f"({plural(errors, 'error')}, {plural(warnings, 'warning')}, {infos} info) "
-        f"in {plural(result.files, 'file')} checked"
+        f"in {plural(result.files, 'file')} checked{fixed}"
     )
 
 

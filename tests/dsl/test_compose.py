@@ -6,11 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.core.errors import ErrorGroup, ProofgateError
-from engine.dsl.checker import check_program
-from engine.dsl.parser import parse
 from engine.pack import load_policies
-from tests.support import run_check
+from tests.support import program_errors, run_check
 
 CLAUSE_HEDGE = """\
 pattern hedge = /\\b(not|don't|yet|planned)\\b/i
@@ -32,11 +29,20 @@ policy forges {
 """
 
 
-def errors_of(source: str) -> list[ProofgateError]:
-    with pytest.raises(ProofgateError) as info:
-        check_program([parse(source, "p.policy")], {"p.policy": source})
-    error = info.value
-    return error.errors if isinstance(error, ErrorGroup) else [error]
+def lines_found(tmp_path: Path, patterns: str, readme: str) -> list[int]:
+    """The lines of README.md that a clause `s.text matches a` reports."""
+    (tmp_path / "p.policy").write_text(patterns + clause("a", "{s.text}"))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "README.md").write_text(readme)
+    return [f.line for f in run_check(load_policies([tmp_path]), repo).findings]
+
+
+def clause(pattern: str, message: str) -> str:
+    return (
+        'policy p {\n  severity error\n  rationale "r"\n  fix "f"\n'
+        f'  deny for s in sentences where s.text matches {pattern} message "{message}"\n}}\n'
+    )
 
 
 def test_a_hedge_covers_its_own_clause(tmp_path: Path) -> None:
@@ -70,17 +76,8 @@ def test_composition_is_transitive_and_order_free(tmp_path: Path) -> None:
 
 
 def test_a_group_of_the_pattern_itself_is_called_not_inlined(tmp_path: Path) -> None:
-    (tmp_path / "p.policy").write_text(
-        "pattern inner = /x/\n"
-        "pattern nested = /^(?<inner>\\((?&inner)?\\))$/\n"
-        'policy p {\n  severity error\n  rationale "r"\n  fix "f"\n'
-        '  deny for s in sentences where s.text matches nested message "{s.text}"\n}\n'
-    )
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "README.md").write_text("((()))\n\n(x)\n")
-    found = run_check(load_policies([tmp_path]), repo).findings
-    assert [f.line for f in found] == [1]
+    patterns = "pattern inner = /x/\npattern a = /^(?<inner>\\((?&inner)?\\))$/\n"
+    assert lines_found(tmp_path, patterns, "((()))\n\n(x)\n") == [1]
 
 
 @pytest.mark.parametrize(
@@ -93,24 +90,11 @@ def test_a_group_of_the_pattern_itself_is_called_not_inlined(tmp_path: Path) -> 
     ],
 )
 def test_composition_errors_name_the_pattern(patterns: str, message: str, hint: str) -> None:
-    source = patterns + (
-        'policy p {\n  severity error\n  rationale "r"\n  fix "f"\n'
-        '  deny for s in sentences where s.text matches a message "m"\n}\n'
-    )
-    errors = errors_of(source)
+    errors = program_errors(patterns + clause("a", "m"))
     assert any(message in e.message and hint in (e.hint or "") for e in errors), errors
     assert all(e.path == "p.policy" and e.line >= 1 for e in errors)
 
 
 def test_an_escaped_parenthesis_is_literal_text(tmp_path: Path) -> None:
-    (tmp_path / "p.policy").write_text(
-        "pattern b = /never/\n"
-        "pattern a = /\\(?&b\\)/\n"
-        'policy p {\n  severity error\n  rationale "r"\n  fix "f"\n'
-        '  deny for s in sentences where s.text matches a message "{s.text}"\n}\n'
-    )
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "README.md").write_text("see (&b) here\n\nnever\n")
-    found = run_check(load_policies([tmp_path]), repo).findings
-    assert [f.line for f in found] == [1]
+    patterns = "pattern b = /never/\npattern a = /\\(?&b\\)/\n"
+    assert lines_found(tmp_path, patterns, "see (&b) here\n\nnever\n") == [1]

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.core.errors import ErrorGroup, ProofgateError
 from engine.dsl import ast
 from engine.dsl.checker import check_program
 from engine.dsl.format import format_source
 from engine.dsl.parser import parse
 from engine.dsl.program import walk
 from engine.pack import load_policies
-from tests.support import run_check
+from tests.support import program_errors, run_check
 
 PREDICATES = """\
 pattern hedge = /\\b(planned|not yet)\\b/i
@@ -36,13 +35,6 @@ policy no-gitlab {
     message "{forge}: {s.text}"
 }
 """
-
-
-def check(source: str) -> list[ProofgateError]:
-    with pytest.raises(ProofgateError) as info:
-        check_program([parse(source, "p.policy")], {"p.policy": source})
-    error = info.value
-    return error.errors if isinstance(error, ErrorGroup) else [error]
 
 
 def test_calls_are_inlined_across_files(tmp_path: Path) -> None:
@@ -89,12 +81,12 @@ def test_calls_are_inlined_across_files(tmp_path: Path) -> None:
     ],
 )
 def test_errors(source: str, message: str) -> None:
-    assert any(message in error.message for error in check(source)), check(source)
+    assert any(message in error.message for error in program_errors(source)), program_errors(source)
 
 
 def test_an_error_in_a_body_points_at_the_predicate() -> None:
     source = 'predicate p(s) = s.txt == "a"\n' + POLICY.replace("hedged(s)", "p(s)")
-    (error,) = check(source)
+    (error,) = program_errors(source)
     assert (error.line, error.column) == (1, 18)
 
 

@@ -72,6 +72,36 @@ def test_region_points_at_the_offending_words(drifting: CheckResult) -> None:
     assert line[region["startColumn"] - 1 : region["endColumn"] - 1].startswith("FlakeHub")
 
 
+def test_fixes_carry_the_edits_as_replacements(drifting: CheckResult) -> None:
+    """A finding with a mechanical fix has one SARIF fix: a replacement per edit (an
+    insertion's deleted region is empty, a deletion has no inserted content), valid
+    against the schema; findings without edits have no ``fixes``."""
+    run = sarif_log(drifting)["runs"][0]
+    with_edits = [f for f in drifting.findings if f.edits]
+    assert with_edits
+    for result, finding in zip(run["results"], drifting.findings, strict=True):
+        if not finding.edits:
+            assert "fixes" not in result
+            continue
+        (fix,) = result["fixes"]
+        assert fix["description"]["text"] == finding.fix
+        (change,) = fix["artifactChanges"]
+        assert change["artifactLocation"] == {"uri": finding.path, "uriBaseId": "%SRCROOT%"}
+        for replacement, edit in zip(change["replacements"], finding.edits, strict=True):
+            region = replacement["deletedRegion"]
+            assert (region["startLine"], region["startColumn"]) == (edit.line, edit.column)
+            assert (region["endLine"], region["endColumn"]) == (edit.end_line, edit.end_column)
+            assert replacement.get("insertedContent", {"text": ""})["text"] == edit.text
+    kinds = {
+        ("insert" if e.line == e.end_line and e.column == e.end_column else "replace")
+        if e.text
+        else "delete"
+        for f in with_edits
+        for e in f.edits
+    }
+    assert kinds == {"insert", "replace", "delete"}
+
+
 def test_rules_describe_the_whole_policy_set(drifting: CheckResult) -> None:
     driver = sarif_log(drifting)["runs"][0]["tool"]["driver"]
     by_id = {rule["id"]: rule for rule in driver["rules"]}
