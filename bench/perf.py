@@ -56,6 +56,7 @@ import contextlib
 import itertools
 import json
 import os
+import resource
 import shlex
 import shutil
 import signal
@@ -189,16 +190,14 @@ def _watch(
             return
 
 
-def _own_rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def _own_peak_mib() -> float:
+    """This process's own high-water mark (a fork()ed child starts with it)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(cmd: list[str], cwd: Path, limits: Limits, parse: str = "proofgate") -> Run:
     """Run ``cmd`` once; its wall time, CPU time, peak RSS, exit code and findings."""
-    own = _own_rss_mib()
+    own = _own_peak_mib()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
@@ -243,10 +242,9 @@ def measure(cmd: list[str], cwd: Path, limits: Limits, parse: str = "proofgate")
         ]
     # ru_maxrss (KiB on Linux) is the high-water mark of the child or of one of its
     # waited-for descendants, not their sum: parallel workers are summed by the sampler.
-    # It also counts this bench's own pages, which the child holds until its exec
-    # (the findings of earlier runs: ~100 MiB at 100x), so it is only believed
-    # well above them (it is their size, and a little more, when the child's own
-    # peak is below); else the sampler's peak stands.
+    # It starts from this bench's own high-water mark (a fork()ed child inherits
+    # it: ~100 MiB at 100x, reading the findings of earlier runs), so it is only
+    # believed well above that; else the sampler's peak stands.
     child = usage.ru_maxrss / 1024
     rss = max(child if child > own + 16 else 0.0, peak[0])
     return Run(wall, usage.ru_utime + usage.ru_stime, rss, code, findings)
