@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.core.resources import shipped_policies
 from engine.evaluate import run
-from engine.extract.ledger import absent_ledger
+from engine.extract.ledger_defaults import absent_ledger
 from engine.pack import load_policies
 
 TEXTS = [

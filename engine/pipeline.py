@@ -255,7 +255,7 @@ def _load_ledger(
     and the repo's answer to each evidence path are those of a stored load);
     ``text``, when given, instead of the file's (an editor's unsaved buffer)."""
     if path is None or rel is None:
-        from .extract.ledger import absent_ledger
+        from .extract.ledger_defaults import absent_ledger
 
         return absent_ledger(), Extraction()
     text = read_utf8(path) if text is None else text
@@ -401,7 +401,8 @@ def _extract(
         return _extract_warm(policies, inputs, ledger_extraction, keeps, cache, options)
     out, sources = _gather(policies, inputs, ledger_extraction)
     shared = policies.joined_kinds() or frozenset()
-    _absorb(out, extract_files(sources, cache, shared, keep, options.jobs))
+    before_fork = policies.program.compile_regexes
+    _absorb(out, extract_files(sources, cache, shared, keep, options.jobs, before_fork))
     return out
 
 

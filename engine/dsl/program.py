@@ -131,6 +131,12 @@ class Program:
         state["memo"] = {}
         self.__dict__.update(state)
 
+    def compile_regexes(self) -> None:
+        """Compile every regex of the program now, where each compiles on first use:
+        before fork()ed workers start, so that each does not compile them again."""
+        for atom in self.atoms.values():
+            atom.regex.program  # noqa: B018 -- compiles it
+
     def atoms_by_record(self, clause: CheckedClause | None = None) -> dict[str, list[Atom]]:
         """The regex atoms by the record type they apply to: all of them, or one
         clause's (worked out once per clause; the answer is not to be changed)."""

@@ -30,10 +30,15 @@ from ..core.text import did_you_mean, iso_date
 from . import yamlsrc
 from .base import Extraction, Problem, Record, position
 from .evidence import exists_inside
+from .ledger_defaults import (
+    BOOTSTRAP_FLAKES,
+    FLAKEHUB_HOSTS,
+    FRESHNESS_DAYS,
+    ledger_record,
+)
 from .matrix import rendered
 from .yamlsrc import Node, anchor, dotted, node_at, schema_error_at
 
-FLAKEHUB_HOSTS = ("flakehub.com", "api.flakehub.com", "cache.flakehub.com")
 _COLLECTIONS = ("runner_classes", "forges", "tranches")
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -126,12 +131,12 @@ class LedgerFile(BaseModel):
     repo: str = ""
     baseline: str = ""
     primary_forge: str = ""
-    freshness_days: Annotated[int, Field(strict=True, gt=0)] = 180
+    freshness_days: Annotated[int, Field(strict=True, gt=0)] = FRESHNESS_DAYS
     order: StrList | None = None
     runner_classes: dict[str, RunnerClassEntry] = Field(default_factory=dict)
     forges: dict[str, ForgeEntry] = Field(default_factory=dict)
     tranches: dict[str, TrancheEntry] = Field(default_factory=dict)
-    bootstrap_flakes: StrList = Field(default_factory=lambda: ["flake.nix"])
+    bootstrap_flakes: StrList = Field(default_factory=lambda: list(BOOTSTRAP_FLAKES))
     endpoints: EndpointsEntry = Field(default_factory=EndpointsEntry)
 
 
@@ -179,11 +184,6 @@ def load_ledger(path: str, text: str, repo_root: Path, now: date) -> tuple[Recor
     if ledger is None or problems:
         return _empty_record(path), _problems_only(problems)
     return _build(context, ledger)
-
-
-def absent_ledger() -> Record:
-    """The ``ledger`` global when there is no ledger: ``present`` false, nothing proved."""
-    return _empty_record("")
 
 
 def _empty_record(path: str) -> Record:
@@ -353,21 +353,19 @@ def _ledger_record(
     forges: list[Record],
     tranches: list[Record],
 ) -> Record:
-    return {
-        **span,
-        "present": present,
-        "repo": ledger.repo,
-        "baseline": ledger.baseline,
-        "primary_forge": ledger.primary_forge,
-        "freshness_days": ledger.freshness_days,
-        "runner_classes": {record["name"]: record for record in classes},
-        "forges": {record["name"]: record for record in forges},
-        "tranches": {record["name"]: record for record in tranches},
-        "bootstrap_flakes": list(ledger.bootstrap_flakes) or ["flake.nix"],
-        "matrix": "",
-        "keys": {},
-        "endpoints": ledger.endpoints.model_dump(),
-    }
+    return ledger_record(
+        span,
+        present,
+        repo=ledger.repo,
+        baseline=ledger.baseline,
+        primary_forge=ledger.primary_forge,
+        freshness_days=ledger.freshness_days,
+        classes=classes,
+        forges=forges,
+        tranches=tranches,
+        bootstrap_flakes=ledger.bootstrap_flakes,
+        endpoints=ledger.endpoints.model_dump(),
+    )
 
 
 def _runner_class(context: _Context, name: str, index: int, entry: RunnerClassEntry) -> Record:

@@ -17,6 +17,7 @@ from engine.evaluate.run import (
     InputModel,
     base_input,
     build_inputs,
+    build_queries,
     evaluate,
 )
 from tests.support import reference_findings
@@ -256,3 +257,35 @@ def test_a_collection_named_only_in_the_message_reaches_rego(tmp_path: Path) -> 
     drifting = Path(__file__).resolve().parents[2] / "fixtures" / "repos" / "gf-drifting"
     found = run_check(load_policies([tmp_path]), drifting, []).findings
     assert [f for f in found if f.rule == "joined-placeholder.jobs-in-message"]
+
+
+def sentence(path: str, line: int, text: str) -> dict[str, Any]:
+    return {**pos(path, line), "text": text, "block": "paragraph", "heading": ""}
+
+
+def test_equal_candidates_are_decided_once_and_reported_at_each_record() -> None:
+    """Records whose candidates (what Rego reads of them) are equal take one place in
+    the query; each still gets its finding, at its own position, with its own message."""
+    source = (
+        'policy once { rationale "r" fix "f"\n'
+        "  deny for s in sentences where s.text matches /(?P<forge>gitlab|gitea)/i "
+        'message "{forge} named in {s.path}" }\n'
+    )
+    program = check_program([parse(source, "t.policy")], {"t.policy": source})
+    records = [
+        sentence("docs/a.md", 3, "GitLab runners work."),
+        sentence("docs/b.md", 7, "GitLab runners work."),
+        sentence("docs/b.md", 9, "Gitea runners work."),
+    ]
+    model = InputModel({"sentences": records}, {})
+    (clause,) = program.clauses
+    documents, members = build_queries(program, {clause.key: records}, model)
+    assert len(documents[0]["candidates"][clause.key]) == 2  # two distinct candidates
+    assert members == [{clause.key: [[0, 1], [2]]}]
+    found = evaluate(program, compile_program(program), model)
+    assert [(f.path, f.line, f.message) for f in found] == [
+        ("docs/a.md", 3, "GitLab named in docs/a.md"),
+        ("docs/b.md", 7, "GitLab named in docs/b.md"),
+        ("docs/b.md", 9, "Gitea named in docs/b.md"),
+    ]
+    assert set(found) == reference_findings(program, model)

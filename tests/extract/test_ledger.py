@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.extract.base import Extraction
-from engine.extract.ledger import absent_ledger, load_ledger
+from engine.extract.ledger import load_ledger
+from engine.extract.ledger_defaults import absent_ledger
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "extract" / "ledger"
 REPO = FIXTURES / "valid"
