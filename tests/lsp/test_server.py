@@ -78,6 +78,21 @@ def edit_doc(client: LanguageClient, uri: str, version: int, text: str) -> None:
     )
 
 
+async def quick_fixes(
+    client: LanguageClient, uri: str, diagnostic: lsp.Diagnostic
+) -> list[lsp.Command | lsp.CodeAction]:
+    """The code actions the server offers for one diagnostic."""
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=diagnostic.range,
+            context=lsp.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    assert actions is not None
+    return actions
+
+
 async def open_claim(client: LanguageClient, path: Path, text: str) -> tuple[str, lsp.Diagnostic]:
     """Open a doc holding one claim; its URI and the claim's diagnostic."""
     uri = open_doc(client, path, text)
@@ -144,14 +159,7 @@ async def test_suppress_with_a_reason_inserts_the_comment_that_hides_it(
 ) -> None:
     text = f"# Draft\n\nSome context.\n{CLAIM}\n"
     uri, claim = await open_claim(client, repo / "docs/draft.md", text)
-    actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(
-            text_document=lsp.TextDocumentIdentifier(uri=uri),
-            range=claim.range,
-            context=lsp.CodeActionContext(diagnostics=[claim]),
-        )
-    )
-    assert actions is not None
+    actions = await quick_fixes(client, uri, claim)
     (suppress,) = [a for a in actions if isinstance(a, lsp.CodeAction) and "Suppress" in a.title]
     assert suppress.edit is not None and suppress.edit.changes is not None
     (insert,) = suppress.edit.changes[uri]
@@ -292,14 +300,7 @@ async def test_apply_fix_removes_the_finding_the_policy_can_fix(
     uri = open_doc(client, bazelrc, text, "bazelrc")
     found = await published(client, uri, lambda d: rule in rules(d))
     (gate,) = [d for d in found if d.code == rule]
-    actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(
-            text_document=lsp.TextDocumentIdentifier(uri=uri),
-            range=gate.range,
-            context=lsp.CodeActionContext(diagnostics=[gate]),
-        )
-    )
-    assert actions is not None
+    actions = await quick_fixes(client, uri, gate)
     (fix,) = [a for a in actions if isinstance(a, lsp.CodeAction) and a.title.startswith("Fix:")]
     assert fix.is_preferred and fix.edit is not None and fix.edit.changes is not None
     fixed = applied(text, fix.edit.changes[uri])
