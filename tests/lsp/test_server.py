@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -80,7 +80,7 @@ def edit_doc(client: LanguageClient, uri: str, version: int, text: str) -> None:
 
 async def quick_fixes(
     client: LanguageClient, uri: str, diagnostic: lsp.Diagnostic
-) -> list[lsp.Command | lsp.CodeAction]:
+) -> Sequence[lsp.Command | lsp.CodeAction]:
     """The code actions the server offers for one diagnostic."""
     actions = await client.text_document_code_action_async(
         lsp.CodeActionParams(
@@ -274,7 +274,7 @@ async def test_an_unsaved_bazelrc_edit_republishes_the_open_workflow(
     await published(client, workflow, lambda d: upload not in rules(d))
 
 
-def applied(text: str, edits: list[lsp.TextEdit]) -> str:
+def applied(text: str, edits: Sequence[lsp.TextEdit]) -> str:
     """``text`` with an action's edits applied as an editor does (ASCII text, so
     UTF-16 characters are code points), the last edit first."""
     lines = text.split("\n")
