@@ -42,6 +42,10 @@ class Judged:
     lines: list[str]
     kind: str
     findings: list[tuple[lsp.Diagnostic, Finding]] = field(default_factory=list)
+    # the document's version as checked, when the client names versions: an
+    # action's edits are for that version, and a client whose text has moved on
+    # since refuses them instead of applying them at the wrong place
+    version: int | None = None
 
 
 def position(codec: PositionCodec, lines: list[str], line: int, column: int) -> lsp.Position:
@@ -186,12 +190,21 @@ def _action(
     codec: PositionCodec,
     preferred: bool = False,
 ) -> lsp.CodeAction:
-    """A quick fix that edits the document (positions in the text that was judged)."""
+    """A quick fix that edits the document (positions in the text that was judged),
+    as a versioned document edit when the version judged is known."""
+    changes = text_edits(edits, codec, judged.lines)
+    if judged.version is None:
+        edit = lsp.WorkspaceEdit(changes={uri: changes})
+    else:
+        document = lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=judged.version)
+        edit = lsp.WorkspaceEdit(
+            document_changes=[lsp.TextDocumentEdit(text_document=document, edits=changes)]
+        )
     return lsp.CodeAction(
         title=title,
         kind=lsp.CodeActionKind.QuickFix,
         diagnostics=diagnostics,
-        edit=lsp.WorkspaceEdit(changes={uri: text_edits(edits, codec, judged.lines)}),
+        edit=edit,
         is_preferred=preferred or None,
     )
 

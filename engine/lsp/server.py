@@ -120,7 +120,11 @@ class ProofgateServer(LanguageServer):
             (convert.diagnostic(f, codec, lines, self.link(repo, f.rule)), f)
             for f in outcome.findings
         ]
-        self.documents[uri] = convert.Judged(lines, kind_of(rel), findings)
+        edits = self.client_capabilities.workspace
+        versioned = bool(edits and edits.workspace_edit and edits.workspace_edit.document_changes)
+        self.documents[uri] = convert.Judged(
+            lines, kind_of(rel), findings, version if versioned else None
+        )
         own = [
             convert.error_diagnostic(e, codec, lines)
             for e in outcome.errors

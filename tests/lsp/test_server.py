@@ -93,6 +93,17 @@ async def quick_fixes(
     return actions
 
 
+def document_edits(action: lsp.CodeAction, uri: str, version: int) -> Sequence[lsp.TextEdit]:
+    """An action's edits of ``uri``, which must be for the document's ``version``
+    (a client whose text has moved on since refuses them)."""
+    assert action.edit is not None and action.edit.document_changes is not None
+    (change,) = action.edit.document_changes
+    assert isinstance(change, lsp.TextDocumentEdit)
+    assert (change.text_document.uri, change.text_document.version) == (uri, version)
+    assert all(isinstance(e, lsp.TextEdit) for e in change.edits)
+    return [e for e in change.edits if isinstance(e, lsp.TextEdit)]
+
+
 async def open_claim(client: LanguageClient, path: Path, text: str) -> tuple[str, lsp.Diagnostic]:
     """Open a doc holding one claim; its URI and the claim's diagnostic."""
     uri = open_doc(client, path, text)
@@ -161,8 +172,7 @@ async def test_suppress_with_a_reason_inserts_the_comment_that_hides_it(
     uri, claim = await open_claim(client, repo / "docs/draft.md", text)
     actions = await quick_fixes(client, uri, claim)
     (suppress,) = [a for a in actions if isinstance(a, lsp.CodeAction) and "Suppress" in a.title]
-    assert suppress.edit is not None and suppress.edit.changes is not None
-    (insert,) = suppress.edit.changes[uri]
+    (insert,) = document_edits(suppress, uri, version=1)
     assert insert.range.start == insert.range.end == lsp.Position(line=2, character=0)
     assert insert.new_text == f"<!-- proofgate-ignore {CLAIM_RULE}: <reason> -->\n"
     lines = text.split("\n")
@@ -303,8 +313,8 @@ async def test_apply_fix_removes_the_finding_the_policy_can_fix(
     (gate,) = [d for d in found if d.code == rule]
     actions = await quick_fixes(client, uri, gate)
     (fix,) = [a for a in actions if isinstance(a, lsp.CodeAction) and a.title.startswith("Fix:")]
-    assert fix.is_preferred and fix.edit is not None and fix.edit.changes is not None
-    fixed = applied(text, fix.edit.changes[uri])
+    assert fix.is_preferred
+    fixed = applied(text, document_edits(fix, uri, version=1))
     assert "build:ci --remote_cache=grpcs://bazel-cache.honey.internal:443" in fixed
     edit_doc(client, uri, 2, fixed)
     await published(client, uri, lambda d: rule not in rules(d))
