@@ -44,6 +44,9 @@ class Finding:
     # The mechanical fix, when the policy declares one: edits that, applied
     # together, remove this finding.
     edits: tuple[Edit, ...] = field(compare=False, default=())
+    # A hedged rewording of the words the finding points at, when the policy
+    # suggests one: offered in the editor, never applied by --fix.
+    suggestion: str = field(compare=False, default="")
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -59,4 +62,5 @@ class Finding:
             "fix": self.fix,
             # the mechanical fix, only on findings that carry one
             **({"edits": [edit.as_json() for edit in self.edits]} if self.edits else {}),
+            **({"suggestion": self.suggestion} if self.suggestion else {}),
         }

@@ -211,6 +211,8 @@ class Clause:
     at: str | None = None
     span: Span = _span()
     edits: tuple[Edit, ...] = ()
+    # a hedged rewording of the anchored words, offered in the editor only
+    suggest: str | None = None
 
 
 @dataclass(frozen=True)

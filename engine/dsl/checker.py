@@ -261,6 +261,9 @@ class _Checker:
         for edit in clause.edits:
             self.edit(edit, bound)
             templates.append((edit.text, edit.span))
+        if clause.suggest is not None:
+            self.braces(clause.suggest, "suggestion", clause.message.span)
+            templates.append((clause.suggest, clause.message.span))
         for template, span in templates:
             for text in placeholders(template):
                 if text not in found:

@@ -409,6 +409,9 @@ class _Printer:
             lines.append(_Line(f"{pad}fix {quote(clause.fix)}", origin))
         for edit in clause.edits:
             lines.extend(self.edit(edit, pad))
+        if clause.suggest is not None:
+            origin = self.keywords.first("SUGGEST", after_message, end)
+            lines.append(_Line(f"{pad}suggest {quote(clause.suggest)}", origin))
         if clause.at is not None:
             lines.append(
                 _Line(f"{pad}at {clause.at}", self.keywords.first("AT", after_message, end))

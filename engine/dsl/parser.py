@@ -232,7 +232,7 @@ class _Builder:
     def clause(self, tree: Any) -> ast.Clause:
         kind, name, *rest = tree.children
         generators = [self.generator(c) for c in rest if getattr(c, "data", "") == "generator"]
-        where, message, fix, *edits, at = rest[len(generators) :]
+        where, message, fix, *edits, suggest, at = rest[len(generators) :]
         return ast.Clause(
             kind=str(kind.children[0]),  # type: ignore[arg-type]
             name=str(name) if name is not None else None,
@@ -243,6 +243,7 @@ class _Builder:
             at=str(at.children[0]) if at is not None else None,
             span=self.span(tree),
             edits=tuple(self.edit(edit) for edit in edits),
+            suggest=self.text_of(suggest.children[0]) if suggest is not None else None,
         )
 
     def edit(self, tree: Any) -> ast.Edit:

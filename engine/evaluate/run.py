@@ -469,6 +469,7 @@ def make_finding(
         rationale=checked.policy.rationale,
         fix=render_message(checked.fix, values),
         edits=edits,
+        suggestion=render_message(checked.clause.suggest or "", values),
     )
 
 

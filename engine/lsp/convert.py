@@ -162,8 +162,9 @@ def code_actions(
 ) -> list[lsp.CodeAction]:
     """The quick fixes of the ``chosen`` findings of a judged document: apply the
     finding's fix (when its policy declares edits), fix all of its rule in the
-    file (when more than one finding of the rule has edits), suppress it with a
-    reason (when the file kind has comments)."""
+    file (when more than one finding of the rule has edits), reword the words it
+    points at as its policy suggests (`suggest`), suppress it with a reason
+    (when the file kind has comments)."""
     actions: list[lsp.CodeAction] = []
     for shown, finding in chosen:
         if finding.edits:
@@ -174,6 +175,16 @@ def code_actions(
                 edits = tuple(without_overlaps([f for _, f in same]))
                 title = f"Fix all {finding.rule} in this file ({len(same)})"
                 actions.append(_action(uri, title, edits, [d for d, _ in same], judged, codec))
+        if finding.suggestion:  # the policy's hedged rewording of the words shown
+            reword = Edit(
+                finding.line,
+                finding.column,
+                finding.end_line,
+                finding.end_column,
+                finding.suggestion,
+            )
+            title = f"Reword: {finding.suggestion}"
+            actions.append(_action(uri, title, (reword,), [shown], judged, codec))
         comment = suppression(finding, judged.kind, judged.lines)
         if comment is not None:
             title = f"Suppress {finding.rule} here, with a reason"

@@ -82,6 +82,12 @@ def errors_of(body: str, extra: str = "") -> list[ProofgateError]:
             "",
         ),
         ('deny for s in sentences message "{s.txet}"', "Sentence has no field 'txet'", ""),
+        (
+            'deny for s in sentences message "m" suggest "{s.txet} (planned)"',
+            "Sentence has no field 'txet'",
+            "",
+        ),
+        ('deny for s in sentences message "m" suggest "{s.text"', "unbalanced brace", ""),
         ('deny for s in sentences message "{s.text + 1}"', "placeholder {s.text + 1}", ""),
         (
             'deny for c in runner_classes, l in c.labels message "m" at l',

@@ -273,3 +273,14 @@ def test_comments_anywhere_are_kept_or_refused(name: str, places: list[tuple[int
     assert parse(formatted, name) == parse(PACK[name], name)
     notes = re.findall(r"# note \d+", source)
     assert re.findall(r"# note \d+", formatted) == notes
+
+
+def test_a_suggestion_stays_after_the_edits_and_before_at() -> None:
+    source = (
+        'policy p {\n  severity error\n  rationale "r"\n  fix "f"\n\n'
+        "  deny\n    for s in sentences\n    where s.text matches /(?<forge>gitlab)/i\n"
+        '    message "m"\n    fix "say planned"\n      suggest   "{forge} (planned)"\n    at s\n}\n'
+    )
+    formatted = format_source(source, "p.policy")
+    assert '    fix "say planned"\n    suggest "{forge} (planned)"\n    at s\n' in formatted
+    assert format_source(formatted, "p.policy") == formatted

@@ -151,3 +151,37 @@ def test_hover_text_holds_the_explanation() -> None:
     assert text.startswith("**r.one**: message") and "why: because" in text
     fallback = convert.hover_text([Finding("x", 1, 1, "r", "m", "error", 1, 2, "why", "how")], {})
     assert "why: why" in fallback and "fix: how" in fallback
+
+
+def test_a_suggested_rewording_replaces_the_words_the_finding_points_at() -> None:
+    text = "😀 Woodpecker runners are supported.\n"
+    claim = Finding(
+        "docs/x.md",
+        1,
+        3,
+        "forges.named",
+        "m",
+        "error",
+        1,
+        13,
+        suggestion="Woodpecker (not yet proved)",
+    )
+    (reword,) = [
+        a
+        for a in convert.code_actions(
+            URI,
+            judged(text, "markdown", [claim]).findings,
+            judged(text, "markdown", [claim]),
+            UTF16,
+        )
+        if a.title.startswith("Reword:")
+    ]
+    assert reword.title == "Reword: Woodpecker (not yet proved)" and not reword.is_preferred
+    assert reword.edit is not None and reword.edit.changes is not None
+    assert apply(text, list(reword.edit.changes[URI])) == (
+        "😀 Woodpecker (not yet proved) runners are supported.\n"
+    )
+    plain = finding(1, 3, 13)  # no suggestion, no reword
+    document = judged(text, "markdown", [plain])
+    actions = convert.code_actions(URI, document.findings, document, UTF16)
+    assert not [a for a in actions if a.title.startswith("Reword:")]

@@ -319,3 +319,18 @@ async def test_apply_fix_removes_the_finding_the_policy_can_fix(
     edit_doc(client, uri, 2, fixed)
     await published(client, uri, lambda d: rule not in rules(d))
     assert bazelrc.read_text() == text  # the editor applies the action; the server writes nothing
+
+
+async def test_reword_as_the_policy_suggests_clears_a_docs_claim(
+    client: LanguageClient, repo: Path
+) -> None:
+    text = f"# Draft\n\n{CLAIM}\n"
+    uri, claim = await open_claim(client, repo / "docs/draft.md", text)
+    actions = await quick_fixes(client, uri, claim)
+    (reword,) = [a for a in actions if isinstance(a, lsp.CodeAction) and "Reword" in a.title]
+    reworded = applied(text, document_edits(reword, uri, version=1))
+    assert (
+        reworded == "# Draft\n\nWoodpecker (not yet proved) runners are supported out of the box.\n"
+    )
+    edit_doc(client, uri, 2, reworded)
+    await published(client, uri, lambda d: CLAIM_RULE not in rules(d))
