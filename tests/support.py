@@ -7,8 +7,11 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from lsprotocol import types as lsp
 
 from engine.config import Config
 from engine.core.errors import ErrorGroup, ProofgateError
@@ -31,6 +34,24 @@ def program_errors(source: str) -> list[ProofgateError]:
     except ProofgateError as error:
         return error.errors if isinstance(error, ErrorGroup) else [error]
     raise AssertionError("the program checks without an error")
+
+
+def apply_edits(text: str, edits: Sequence[lsp.TextEdit]) -> str:
+    """The text with LSP edits applied (UTF-16 positions), as an editor applies them:
+    every position is in the original text, an insertion stands before the text
+    a replacement at its position covers, and insertions at one position keep
+    their order."""
+    lines = text.split("\n")
+
+    def offset(at: lsp.Position) -> int:
+        before = sum(len(line) + 1 for line in lines[: at.line])
+        units = lines[at.line].encode("utf-16-le")[: at.character * 2]
+        return before + len(units.decode("utf-16-le"))
+
+    spans = [(offset(e.range.start), offset(e.range.end), i) for i, e in enumerate(edits)]
+    for start, end, index in sorted(spans, reverse=True):
+        text = text[:start] + edits[index].new_text + text[end:]
+    return text
 
 
 def readme_blocks(section: str, language: str) -> list[str]:

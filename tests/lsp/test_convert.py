@@ -13,6 +13,7 @@ from engine.extract.base import SourceFile
 from engine.extract.markdown import extract as extract_markdown
 from engine.extract.suppressions import hash_suppressions, markdown_suppressions
 from engine.lsp import convert
+from tests.support import apply_edits
 
 UTF16 = PositionCodec(lsp.PositionEncodingKind.Utf16)
 UTF32 = PositionCodec(lsp.PositionEncodingKind.Utf32)
@@ -31,21 +32,6 @@ def judged(text: str, kind: str, findings: list[Finding]) -> convert.Judged:
     lines = text.split("\n")
     shown = [(convert.diagnostic(f, UTF16, lines, None), f) for f in findings]
     return convert.Judged(lines, kind, shown)
-
-
-def apply(text: str, edits: list[lsp.TextEdit]) -> str:
-    """The text with LSP edits applied (UTF-16 positions), as an editor applies them."""
-    lines = text.split("\n")
-
-    def offset(at: lsp.Position) -> int:
-        before = sum(len(line) + 1 for line in lines[: at.line])
-        units = lines[at.line].encode("utf-16-le")[: at.character * 2]
-        return before + len(units.decode("utf-16-le"))
-
-    for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
-        start, end = offset(edit.range.start), offset(edit.range.end)
-        text = text[:start] + edit.new_text + text[end:]
-    return text
 
 
 def test_columns_count_utf16_code_units_beyond_the_basic_plane() -> None:
@@ -77,7 +63,7 @@ def test_apply_fix_uses_the_findings_edits_at_utf16_positions() -> None:
     ]
     assert apply_fix.is_preferred
     assert apply_fix.edit is not None and apply_fix.edit.changes is not None
-    assert apply(text, list(apply_fix.edit.changes[URI])) == "😀 flakehub: false\nnext\n"
+    assert apply_edits(text, list(apply_fix.edit.changes[URI])) == "😀 flakehub: false\nnext\n"
 
 
 def test_fix_all_applies_every_edit_of_the_rule_in_the_file_once() -> None:
@@ -88,7 +74,7 @@ def test_fix_all_applies_every_edit_of_the_rule_in_the_file_once() -> None:
     actions = convert.code_actions(URI, doc.findings[:1], doc, UTF16)
     (fix_all,) = [a for a in actions if a.title.startswith("Fix all r.one")]
     assert fix_all.edit is not None and fix_all.edit.changes is not None
-    assert apply(text, list(fix_all.edit.changes[URI])) == "a y\nb y\nc y\n"
+    assert apply_edits(text, list(fix_all.edit.changes[URI])) == "a y\nb y\nc y\n"
     assert fix_all.diagnostics is not None and len(fix_all.diagnostics) == 3
 
 
@@ -112,7 +98,7 @@ def test_a_hash_suppression_goes_above_the_line_with_its_indentation(kind: str) 
     doc = judged(text, kind, [found])
     (suppress,) = convert.code_actions(URI, doc.findings, doc, UTF16)
     assert suppress.edit is not None and suppress.edit.changes is not None
-    after = apply(text, list(suppress.edit.changes[URI]))
+    after = apply_edits(text, list(suppress.edit.changes[URI]))
     assert after.split("\n")[3] == (
         "      # proofgate-ignore flakehub-never-bootstrap.cache-action: <reason>"
     )
@@ -128,7 +114,7 @@ def test_a_markdown_suppression_goes_above_the_block_and_covers_the_finding() ->
     doc = judged(text, "markdown", [found])
     (suppress,) = convert.code_actions(URI, doc.findings, doc, UTF16)
     assert suppress.edit is not None and suppress.edit.changes is not None
-    after = apply(text, list(suppress.edit.changes[URI]))
+    after = apply_edits(text, list(suppress.edit.changes[URI]))
     assert after.split("\n")[2] == (
         "<!-- proofgate-ignore forge-claims-need-proof.named: <reason> -->"
     )
@@ -178,7 +164,7 @@ def test_a_suggested_rewording_replaces_the_words_the_finding_points_at() -> Non
     ]
     assert reword.title == "Reword: Woodpecker (not yet proved)" and not reword.is_preferred
     assert reword.edit is not None and reword.edit.changes is not None
-    assert apply(text, list(reword.edit.changes[URI])) == (
+    assert apply_edits(text, list(reword.edit.changes[URI])) == (
         "😀 Woodpecker (not yet proved) runners are supported.\n"
     )
     plain = finding(1, 3, 13)  # no suggestion, no reword

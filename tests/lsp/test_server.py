@@ -13,7 +13,7 @@ import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from tests.support import REPO, git_copy
+from tests.support import REPO, apply_edits, git_copy
 
 CLAIM_RULE = "forge-claims-need-proof.named"
 CLAIM = "Woodpecker runners are supported out of the box."
@@ -91,6 +91,12 @@ async def quick_fixes(
     )
     assert actions is not None
     return actions
+
+
+def titled(actions: Sequence[lsp.Command | lsp.CodeAction], start: str) -> lsp.CodeAction:
+    """The one code action whose title starts with ``start``."""
+    (action,) = [a for a in actions if isinstance(a, lsp.CodeAction) and a.title.startswith(start)]
+    return action
 
 
 def document_edits(action: lsp.CodeAction, uri: str, version: int) -> Sequence[lsp.TextEdit]:
@@ -171,7 +177,7 @@ async def test_suppress_with_a_reason_inserts_the_comment_that_hides_it(
     text = f"# Draft\n\nSome context.\n{CLAIM}\n"
     uri, claim = await open_claim(client, repo / "docs/draft.md", text)
     actions = await quick_fixes(client, uri, claim)
-    (suppress,) = [a for a in actions if isinstance(a, lsp.CodeAction) and "Suppress" in a.title]
+    suppress = titled(actions, "Suppress")
     (insert,) = document_edits(suppress, uri, version=1)
     assert insert.range.start == insert.range.end == lsp.Position(line=2, character=0)
     assert insert.new_text == f"<!-- proofgate-ignore {CLAIM_RULE}: <reason> -->\n"
@@ -285,23 +291,6 @@ async def test_an_unsaved_bazelrc_edit_republishes_the_open_workflow(
     await published(client, workflow, lambda d: upload not in rules(d))
 
 
-def applied(text: str, edits: Sequence[lsp.TextEdit]) -> str:
-    """``text`` with an action's edits applied as an editor does (ASCII text, so
-    UTF-16 characters are code points), the last edit first."""
-    lines = text.split("\n")
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line) + 1)
-
-    def at(position: lsp.Position) -> int:
-        return offsets[position.line] + position.character
-
-    ordered = sorted(edits, key=lambda e: (at(e.range.start), at(e.range.end)), reverse=True)
-    for edit in ordered:
-        text = text[: at(edit.range.start)] + edit.new_text + text[at(edit.range.end) :]
-    return text
-
-
 async def test_apply_fix_removes_the_finding_the_policy_can_fix(
     client: LanguageClient, repo: Path
 ) -> None:
@@ -312,9 +301,9 @@ async def test_apply_fix_removes_the_finding_the_policy_can_fix(
     found = await published(client, uri, lambda d: rule in rules(d))
     (gate,) = [d for d in found if d.code == rule]
     actions = await quick_fixes(client, uri, gate)
-    (fix,) = [a for a in actions if isinstance(a, lsp.CodeAction) and a.title.startswith("Fix:")]
+    fix = titled(actions, "Fix:")
     assert fix.is_preferred
-    fixed = applied(text, document_edits(fix, uri, version=1))
+    fixed = apply_edits(text, document_edits(fix, uri, version=1))
     assert "build:ci --remote_cache=grpcs://bazel-cache.honey.internal:443" in fixed
     edit_doc(client, uri, 2, fixed)
     await published(client, uri, lambda d: rule not in rules(d))
@@ -327,8 +316,8 @@ async def test_reword_as_the_policy_suggests_clears_a_docs_claim(
     text = f"# Draft\n\n{CLAIM}\n"
     uri, claim = await open_claim(client, repo / "docs/draft.md", text)
     actions = await quick_fixes(client, uri, claim)
-    (reword,) = [a for a in actions if isinstance(a, lsp.CodeAction) and "Reword" in a.title]
-    reworded = applied(text, document_edits(reword, uri, version=1))
+    reword = titled(actions, "Reword:")
+    reworded = apply_edits(text, document_edits(reword, uri, version=1))
     assert (
         reworded == "# Draft\n\nWoodpecker (not yet proved) runners are supported out of the box.\n"
     )
