@@ -556,19 +556,15 @@ class _Walker:
         ``link_only`` on a sentence whose every word is link text (a table of
         contents entry, "Docs · Changelog · GitLab parity notes")."""
         task = self.tasks[-1] if self.tasks and self.block == "list_item" else ""
-        links = [(start, len(text) if end < 0 else end) for start, end in self.links]
+        unlinked = text  # the block's text with its link text blanked out, once
+        for start, end in self.links:
+            end = len(text) if end < 0 else end
+            unlinked = unlinked[:start] + " " * (end - start) + unlinked[end:]
         for record, (start, end) in zip(records, spans, strict=True):
             if task:
                 record["task"] = task
-            if links:
-                outside = [text[start:end]]
-                for link_start, link_end in reversed(links):  # blank out link text
-                    if link_start < end and link_end > start:
-                        low, high = max(link_start, start) - start, min(link_end, end) - start
-                        rest = outside[0]
-                        outside[0] = rest[:low] + " " * (high - low) + rest[high:]
-                if not _WORD.search(outside[0]):
-                    record["link_only"] = True
+            if self.links and not _WORD.search(unlinked, start, end):
+                record["link_only"] = True
 
 
 def _source_map(
