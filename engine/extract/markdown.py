@@ -219,6 +219,8 @@ class _Walker:
         # the links of the prose read now: [start, end) offsets into its text
         # (an unclosed one ends at -1)
         self.links: list[list[int]] = []
+        # the length of the code span the prose read now opens with (0: none)
+        self.lead_code = 0
 
     def walk(self, parser: pyromark.Markdown, text: str) -> None:
         """Read every event of ``text`` (the file from byte ``base`` on).
@@ -350,6 +352,8 @@ class _Walker:
 
     def on_code(self, value: str, start: int, end: int, line: int, column: int) -> None:
         """A code span, from byte ``start`` (at ``line``/``column``) to byte ``end``."""
+        if not any(part.strip() for part in self.parts):
+            self.lead_code = sum(map(len, self.parts)) + len(value)
         source = self.lines.data[start:end].decode()
         fence = len(source) - len(source.lstrip("`"))
         inner = source[fence : len(source) - fence]
@@ -546,9 +550,13 @@ class _Walker:
                 )
         if spans and (self.links or (self.tasks and self.tasks[-1])):
             self._item_facts(text, spans, self.sentences[first:])
+        if spans and self.lead_code and _TERM_SEPARATOR.match(text, self.lead_code):
+            # a reference entry: "`NVIDIA_VISIBLE_DEVICES=all` — expose all GPUs"
+            self.sentences[first]["term"] = text[: self.lead_code].strip()
         parts.clear()
         runs.clear()
         self.links.clear()
+        self.lead_code = 0
         return text
 
     def _item_facts(self, text: str, spans: list[tuple[int, int]], records: list[Record]) -> None:
@@ -590,6 +598,8 @@ def _source_map(
 
 
 _WORD = re.compile(r"\w")
+# What follows a reference entry's term: a dash, a double hyphen or a colon.
+_TERM_SEPARATOR = re.compile(r"\s*(?:\u2014|\u2013|--?|:)\s")  # em dash, en dash, hyphens, colon
 _INLINE = frozenset(
     {"Emphasis", "Strong", "Strikethrough", "Link", "Image", "Superscript", "Subscript"}
 )
