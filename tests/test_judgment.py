@@ -105,6 +105,29 @@ def test_find_text_spans_wrapped_and_quoted_lines() -> None:
     assert accuracy.find_text(lines, 4, "Next.") == accuracy.Span(4, 1, 4, 5)
 
 
+def test_duplicates_are_findings_in_one_sentence(tmp_path: Path) -> None:
+    """Two findings of a boundary in one sentence are a duplicate; in two
+    sentences that start on one line (one label) they are not."""
+    (tmp_path / "a.md").write_text(
+        "GitLab runs jobs. Forgejo runs jobs.\nGitLab and\nForgejo run jobs.\n", "utf-8"
+    )
+    labels = [
+        accuracy.Label("a.md", 1, "B7", "claim", "r"),
+        accuracy.Label("a.md", 2, "B7", "claim", "r"),
+    ]
+    rule = "forge-claims-need-proof.named"
+    findings = [
+        accuracy.Finding(rule, "a.md", 1, 1, "m"),
+        accuracy.Finding(rule, "a.md", 1, 19, "m"),
+        accuracy.Finding(rule, "a.md", 2, 1, "m"),
+        accuracy.Finding(rule, "a.md", 2, 8, "m"),
+    ]
+    by_sentence = accuracy.score(labels, findings, accuracy.Sentences(tmp_path))
+    assert by_sentence.counts["B7"].tp == 2
+    assert [d.rule for d in by_sentence.duplicates] == [f"{rule}@2:1, {rule}@2:8"]
+    assert accuracy.score(labels, findings).total.duplicates == 2  # by label, without sentences
+
+
 def test_every_finding_is_labelled(judged: list[object]) -> None:
     unlabelled = [
         f"{d.where} {d.boundary} [{d.rule}] {d.message}"
