@@ -150,9 +150,19 @@ def test_the_cli_refuses_an_unknown_slot_with_exit_2(tmp_path: Path) -> None:
     bad = POLICY.replace("ledger.runner_class_words", "ledger.runner_classes")
     (tmp_path / "policies" / "classes.policy").write_text(bad)
     repo = _repo(tmp_path / "repo")
+    policies = str(tmp_path / "policies")
     done = subprocess.run(
-        [sys.executable, "-m", "proofgate", "check", "--root", str(repo), "--no-cache"]
-        + ["--policies", str(tmp_path / "policies")],
+        [
+            sys.executable,
+            "-m",
+            "proofgate",
+            "check",
+            "--root",
+            str(repo),
+            "-p",
+            policies,
+            "--no-cache",
+        ],
         capture_output=True,
         text=True,
         check=False,
