@@ -10,7 +10,7 @@ ledger's words (:meth:`engine.dsl.program.Program.bound`): an alternation of
 the words, each escaped, longest first, in a non-capturing group, with no
 boundaries of its own (the pattern around it writes them, as around any
 alternation). The pack, cached by its policy text, never holds a ledger's
-words; the prescreen searches a slot's words per run (:func:`token`).
+words; the prescreen searches a slot's words per run (:data:`TOKENS`).
 """
 
 from __future__ import annotations

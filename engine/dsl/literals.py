@@ -22,6 +22,7 @@ from .ledger_words import SLOT_CALL, TOKEN_MARK, TOKENS
 BOUNDARY = "\x00"  # stands for \b in literals (a pattern's own NUL is not analysed)
 # A ledger slot stands in a condition as a token made of TOKEN_MARK (a pattern's own
 # \x01 is not analysed either), so that no literal of a pattern is part of one.
+_NOT_ANALYSED = (BOUNDARY, TOKEN_MARK)
 MIN_LITERAL = 3  # shorter literals are too common to screen anything
 MAX_EXACT = 64  # exact strings kept per node before they turn into a condition
 # The characters that the ``regex`` package (V0, IGNORECASE) matches to an
@@ -258,10 +259,7 @@ class _Parser:
         return self.literal(c)
 
     def literal(self, c: str) -> _Info:
-        if not c.isascii() or c in (
-            BOUNDARY,
-            TOKEN_MARK,
-        ):  # non-ASCII: matched by case folding only
+        if not c.isascii() or c in _NOT_ANALYSED:  # non-ASCII: matched by case folding only
             return _ANY
         return _Info(frozenset({c.lower() if self.caseless else c}))
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..core.model import COLLECTIONS, Type
 from . import ast
-from .ledger_words import EMPTY, LedgerWords, substitute
-from .regex import MAX_PATTERN_LENGTH, CompiledRegex, compile_regex
+from .ledger_words import LedgerWords, substitute
+from .regex import CompiledRegex
 
 FACTS = "_m"  # the record field where Rego finds the regex matches Python computed
 RAW = "#raw"  # a hit value's key suffix: a capture as written (engine.dsl.regex)
@@ -52,15 +52,16 @@ class Atom:
         return self.bind or self.anchor
 
     def bound(self, words: LedgerWords) -> Atom:
-        """The atom with its ledger slots filled with ``words`` (itself without slots).
-        The words lengthen the pattern beyond what its author wrote: the length
-        limit grows by as much."""
+        """The atom with its ledger slots filled with ``words`` (itself without slots),
+        compiled on first use. The words, escaped, add no group and cannot make
+        the pattern invalid; nor does their length count against the limit on
+        what a policy writes (:data:`engine.dsl.regex.MAX_PATTERN_LENGTH`)."""
         if not self.template:
             return self
         source = substitute(self.template, words)
-        written = len(substitute(self.template, EMPTY))
-        limit = MAX_PATTERN_LENGTH + max(0, len(source) - written)
-        return dataclasses.replace(self, regex=compile_regex(source, self.regex.flags, limit))
+        return dataclasses.replace(
+            self, regex=CompiledRegex(source, self.regex.flags, self.regex.groups)
+        )
 
 
 @dataclass

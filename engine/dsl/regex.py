@@ -111,11 +111,10 @@ class CompiledRegex:
 
 
 @functools.cache
-def compile_regex(source: str, flags: str = "", limit: int = MAX_PATTERN_LENGTH) -> CompiledRegex:
-    """Compile a policy regex (of at most ``limit`` characters); raise RegexError
-    with a readable reason."""
-    if len(source) > limit:
-        raise RegexError(f"the pattern is longer than {limit} characters")
+def compile_regex(source: str, flags: str = "") -> CompiledRegex:
+    """Compile a policy regex; raise RegexError with a readable reason."""
+    if len(source) > MAX_PATTERN_LENGTH:
+        raise RegexError(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")
     for flag in flags:
         if flag not in _FLAGS:
             raise RegexError(f"unknown regex flag '{flag}' (use i, m or s)")

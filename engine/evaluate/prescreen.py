@@ -14,6 +14,10 @@ prescreen decides "cannot match" for whole collections at once:
    :class:`Search` and :data:`engine.dsl.literals.FOLDS_TO_ASCII` for non-ASCII text), and each
    match end is mapped back to its record; set algebra over the records of
    each literal evaluates the conditions.
+   A ledger slot of a pattern (:mod:`engine.dsl.ledger_words`) is a
+   condition of its own, "one of the slot's words occurs": the words are the
+   run's, so they are searched per run in the same bytes, beside the
+   literals' database (which the pack cache keeps).
 3. A record is dropped only when a condition fails, so the result is a
    superset of the records where the regexes match: "no literal" implies "no
    match". ``tests/evaluate/test_prescreen.py`` checks that with hypothesis
@@ -191,7 +195,8 @@ class Database:
         hyperscan = _hyperscan()
         compiled = hyperscan.loadb(state["compiled"], hyperscan.HS_MODE_BLOCK)
         compiled.scratch = hyperscan.Scratch(compiled)
-        self.literals, self.compiled, self.slots = state["literals"], compiled, state["slots"]
+        self.literals, self.compiled = state["literals"], compiled
+        self.slots = state.get("slots", ())
 
     @staticmethod
     def build(screens: list[Screen]) -> Database | None:
