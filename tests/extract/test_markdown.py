@@ -525,3 +525,14 @@ def test_reference_entries_carry_their_term() -> None:
         ("ATTIC_CACHE: the cache to push to.", "ATTIC_CACHE"),
         ("l40s — NVIDIA", "l40s"),
     ]
+
+
+def test_sentences_carry_their_inline_code() -> None:
+    text = "We need `attic` and `nix`. To get `attic` fast. Plain.\n\n- `a` — b `c`\n"
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    assert [(s["text"], s.get("codes", [])) for s in sentences] == [
+        ("We need attic and nix.", ["attic", "nix"]),
+        ("To get attic fast.", ["attic"]),
+        ("Plain.", []),
+        ("a — b c", ["a", "c"]),
+    ]
