@@ -314,6 +314,8 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "index": NUM,
                 "state": STR,
                 "labels": list_of(STR),
+                # the name and labels lower-cased: the words prose names the class by
+                "words": list_of(STR),
                 "proofs": list_of(rec("Proof")),
             },
         ),
