@@ -280,6 +280,32 @@ def sentence_spans(path: str, text: str) -> dict[int, Span]:
     return spans
 
 
+class Sentences:
+    """Which of a file's sentences (as the Markdown extractor cuts them) holds a
+    position: two findings of one boundary in one sentence are a duplicate, two in
+    two sentences of one line are not."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.spans: dict[str, list[Span]] = {}
+
+    def of(self, path: str, line: int, column: int) -> tuple[int, int]:
+        if path not in self.spans:
+            file = self.root / path
+            self.spans[path] = []
+            if path.endswith((".md", ".markdown")) and file.is_file():
+                text = file.read_text(encoding="utf-8")
+                records = markdown.extract(SourceFile(path, text, "markdown")).records
+                self.spans[path] = [
+                    Span(r["line"], r["column"], r["end_line"], r["end_column"] - 1)
+                    for r in records["sentences"]
+                ]
+        for index, span in enumerate(self.spans[path]):
+            if span.holds(line, column):
+                return (index, 0)
+        return (-1, line)  # not in a sentence (a table row's cells, a config file): its line
+
+
 def placed(labels: LabelFile, root: Path) -> tuple[LabelFile, list[str]]:
     """The labels with the span of each ``text`` in its file, and the problems
     (a missing file, a ``text`` not found starting on its ``line``)."""
@@ -486,8 +512,11 @@ class Score:
         }
 
 
-def score(labels: Iterable[Label], findings: Iterable[Finding]) -> Score:
-    """Score findings against labels (README: scoring)."""
+def score(
+    labels: Iterable[Label], findings: Iterable[Finding], sentences: Sentences | None = None
+) -> Score:
+    """Score findings against labels (README: scoring); ``sentences`` tells the
+    duplicates (without it, findings of one boundary on one label are)."""
     result = Score()
     by_key: dict[tuple[str, str], list[Label]] = {}
     for label in labels:
@@ -532,7 +561,7 @@ def score(labels: Iterable[Label], findings: Iterable[Finding]) -> Score:
                 result.disagreements.append(
                     Disagreement(label.where, label.boundary, "mention", first.rule, first.message)
                 )
-            _duplicates(result, label.where, label.boundary, found)
+            _duplicates(result, label.where, label.boundary, found, sentences)
     for (path, line, boundary), found in sorted(loose.items()):
         counts = result.counts[boundary]
         counts.fp += 1
@@ -542,7 +571,7 @@ def score(labels: Iterable[Label], findings: Iterable[Finding]) -> Score:
         result.disagreements.append(
             Disagreement(where, boundary, "unlabelled", first.rule, first.message)
         )
-        _duplicates(result, where, boundary, found)
+        _duplicates(result, where, boundary, found, sentences)
     order = {boundary: index for index, boundary in enumerate(DOCS_BOUNDARIES)}
 
     def key(d: Disagreement) -> tuple[str, int, int, str]:
@@ -554,13 +583,28 @@ def score(labels: Iterable[Label], findings: Iterable[Finding]) -> Score:
     return result
 
 
-def _duplicates(result: Score, where: str, boundary: str, found: Sequence[Finding]) -> None:
-    if len(found) > 1:
-        result.counts[boundary].duplicates += len(found) - 1
-        rules = ", ".join(f"{f.rule}@{f.line}:{f.column}" for f in found)
-        result.duplicates.append(
-            Disagreement(where, boundary, "duplicate", rules, found[0].message)
+def _duplicates(
+    result: Score,
+    where: str,
+    boundary: str,
+    found: Sequence[Finding],
+    sentences: Sentences | None,
+) -> None:
+    groups: dict[tuple[int, int], list[Finding]] = {}
+    for finding in found:
+        key = (
+            (0, 0)
+            if sentences is None
+            else sentences.of(finding.path, finding.line, finding.column)
         )
+        groups.setdefault(key, []).append(finding)
+    for group in groups.values():
+        if len(group) > 1:
+            result.counts[boundary].duplicates += len(group) - 1
+            rules = ", ".join(f"{f.rule}@{f.line}:{f.column}" for f in group)
+            result.duplicates.append(
+                Disagreement(where, boundary, "duplicate", rules, group[0].message)
+            )
 
 
 # -- sources ------------------------------------------------------------------
@@ -578,7 +622,7 @@ def judge_case(case: Path, *, now: str = NOW, proofgate: Sequence[str] = ("proof
     labels, problems = placed(load_labels(case / "labels.yaml"), case)
     findings = run_check(case, labels, case_dir=case, now=now, proofgate=proofgate)
     result = Score()
-    result.add(score(labels.labels, findings), prefix=f"{case.name}/")
+    result.add(score(labels.labels, findings, Sentences(case)), prefix=f"{case.name}/")
     return Judged(case.name, result, problems)
 
 
@@ -588,7 +632,7 @@ def judge_real(
     """Score one labelled public repo at the commit of its checkout."""
     labels, problems = placed(load_labels(label_file), checkout)
     findings = run_check(checkout, labels, case_dir=None, now=now, proofgate=proofgate)
-    return Judged(label_file.stem, score(labels.labels, findings), problems)
+    return Judged(label_file.stem, score(labels.labels, findings, Sentences(checkout)), problems)
 
 
 def cases(fixtures: Path = FIXTURES) -> list[Path]:

@@ -268,6 +268,18 @@ def configure(policy_set: PolicySet, config: Config) -> PolicySet:
     return dataclasses.replace(policy_set, program=program, params=params)
 
 
+def with_ledger(policy_set: PolicySet, ledger: dict[str, Any]) -> PolicySet:
+    """The policies with the ledger slots of their patterns holding the words of
+    ``ledger`` (the ledger global; :mod:`engine.dsl.ledger_words`): per run, never
+    in the cached pack."""
+    from .dsl.ledger_words import words
+
+    program = policy_set.program.bound(words(ledger))
+    if program is policy_set.program:
+        return policy_set
+    return dataclasses.replace(policy_set, program=program)
+
+
 def with_params(program: Program, params: dict[str, Any]) -> Program:
     """The program with the ``paths`` of the policies that take them from a param
     (``paths params.product_surfaces``) set to its value."""

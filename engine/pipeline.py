@@ -33,7 +33,7 @@ from .core.rules import CHECK_TIMEOUT, LEDGER, PARSE_ERROR
 from .core.text import read_utf8
 from .evaluate.facts import forget_shared_matches
 from .extract.base import Extraction, Problem, SourceFile, drain_timeouts
-from .pack import local_collections
+from .pack import local_collections, with_ledger
 from .repo.inputs import RepoInputs, ledger_location, read_repo
 
 if TYPE_CHECKING:
@@ -348,12 +348,14 @@ def _run_steps(
     options: Options,
     cache: Cache | None,
 ) -> CheckResult:
-    """Load the ledger, extract, evaluate and filter."""
+    """Load the ledger, bind the policies' ledger words to it, extract, evaluate
+    and filter."""
+    ledger, ledger_extraction = _ledger(root, inputs, options, cache)
+    policies = with_ledger(policies, ledger)
     if policies.prescreen is not None:
         from .evaluate.prescreen import adopt
 
         adopt(policies.program, policies.prescreen)
-    ledger, ledger_extraction = _ledger(root, inputs, options, cache)
     drain_timeouts()  # none of an earlier run in this process
     forget_shared_matches()
     extracted = _extract(policies, inputs, ledger, ledger_extraction, cache, options)

@@ -166,6 +166,12 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "task": STR,
                 # only when true: every word of the sentence is link text
                 "link_only": BOOL,
+                # the inline code spans of the sentence, when it has any
+                "codes": list_of(STR),
+                # the first sentence of a reference entry only: the inline code
+                # its block opens with, when a dash or colon follows it
+                # ("`NVIDIA_VISIBLE_DEVICES=all` — expose all GPUs")
+                "term": STR,
             },
         ),
         _record(
@@ -308,6 +314,8 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "index": NUM,
                 "state": STR,
                 "labels": list_of(STR),
+                # the name and labels lower-cased: the words prose names the class by
+                "words": list_of(STR),
                 "proofs": list_of(rec("Proof")),
             },
         ),

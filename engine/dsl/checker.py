@@ -27,7 +27,7 @@ from ..core.model import (
     rec,
 )
 from ..core.text import did_you_mean
-from . import ast
+from . import ast, ledger_words
 from .predicates import Inliner
 from .program import PLACEHOLDER, Atom, CheckedClause, Program, conjuncts, placeholders
 from .regex import CompiledRegex, RegexError, compile_regex
@@ -65,6 +65,7 @@ class _Checker:
         self.errors: list[ProofgateError] = []
         self.patterns: dict[str, ast.Regex] = {}
         self.expanded: dict[str, str] = {}  # pattern name -> source with (?&name) inlined
+        self.templates: dict[int, str] = {}  # id() of a regex using ledger slots -> its source
         self.atoms: dict[int, Atom] = {}
         self.inliner = Inliner({}, self.error)
 
@@ -128,14 +129,36 @@ class _Checker:
             known[predicate.name] = predicate
 
     def compile(self, regex: ast.Regex) -> CompiledRegex | None:
+        """The regex, its patterns inlined and its ledger slots empty (a run binds
+        them: :mod:`engine.dsl.ledger_words`); None after an error."""
+        known = self.ledger_slots(regex)
         source = self.expand(regex, ())
-        if source is None:
+        if source is None or not known:
             return None
+        used = ledger_words.slots(source)
+        if any(name not in ledger_words.SLOTS for name in used):
+            return None  # reported where the slot is written
+        if used:
+            self.templates[id(regex)] = source
         try:
-            return compile_regex(source, regex.flags)
+            return compile_regex(ledger_words.substitute(source, ledger_words.EMPTY), regex.flags)
         except RegexError as exc:
             self.error(str(exc), regex.span)
             return None
+
+    def ledger_slots(self, regex: ast.Regex) -> bool:
+        """Whether every ``(?&ledger.NAME)`` the regex writes is a known slot."""
+        for name in ledger_words.slots(regex.source):
+            if name not in ledger_words.SLOTS:
+                known = ", ".join(f"ledger.{slot}" for slot in ledger_words.SLOTS)
+                hint = _suggest(name, list(ledger_words.SLOTS))
+                self.error(
+                    f"unknown ledger slot 'ledger.{name}' in (?&ledger.{name})",
+                    regex.span,
+                    hint=f"{hint} (the slots: {known})".lstrip(),
+                )
+                return False
+        return True
 
     def expand(self, regex: ast.Regex, using: tuple[str, ...]) -> str | None:
         """``regex``'s source with each ``(?&name)`` of a pattern replaced by that
@@ -567,7 +590,10 @@ class _Checker:
             record, path = target
             bind = bool(compiled.groups or expr.bind)
             key = f"r{len(self.atoms)}"
-            self.atoms[id(expr)] = Atom(key, record, path, compiled, bind, origin=regex.span)
+            template = self.templates.get(id(regex), "")
+            self.atoms[id(expr)] = Atom(
+                key, record, path, compiled, bind, origin=regex.span, template=template
+            )
         if binds:  # also after an error in the subject: its captures are not unknown names
             for name in (*compiled.groups, *([expr.bind] if expr.bind else [])):
                 self.declare(name, STR, scope, expr.span)

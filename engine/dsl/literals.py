@@ -17,7 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .ledger_words import SLOT_CALL, TOKEN_MARK, TOKENS
+
 BOUNDARY = "\x00"  # stands for \b in literals (a pattern's own NUL is not analysed)
+# A ledger slot stands in a condition as a token made of TOKEN_MARK (a pattern's own
+# \x01 is not analysed either), so that no literal of a pattern is part of one.
+_NOT_ANALYSED = (BOUNDARY, TOKEN_MARK)
 MIN_LITERAL = 3  # shorter literals are too common to screen anything
 MAX_EXACT = 64  # exact strings kept per node before they turn into a condition
 # The characters that the ``regex`` package (V0, IGNORECASE) matches to an
@@ -254,7 +259,7 @@ class _Parser:
         return self.literal(c)
 
     def literal(self, c: str) -> _Info:
-        if not c.isascii() or c == BOUNDARY:  # non-ASCII: matched by case folding only
+        if not c.isascii() or c in _NOT_ANALYSED:  # non-ASCII: matched by case folding only
             return _ANY
         return _Info(frozenset({c.lower() if self.caseless else c}))
 
@@ -274,6 +279,8 @@ class _Parser:
                     raise _Unsupported("an unclosed comment")
                 self.i = end + 1
                 return _EMPTY
+            elif rest[:1] == "&":
+                return self.slot()
             elif rest == "P<" or rest[:1] == "<":
                 end = self.s.find(">", self.i)
                 name = self.s[self.i + (3 if rest == "P<" else 2) : end]
@@ -287,6 +294,16 @@ class _Parser:
             raise _Unsupported("an unclosed group")
         self.i += 1
         return _EMPTY if look else inner  # a lookaround matches the empty string
+
+    def slot(self) -> _Info:
+        """``(?&ledger.NAME)``: one of a slot's words occurs, a condition the prescreen
+        resolves per run (:data:`engine.dsl.ledger_words.TOKENS`)."""
+        call = SLOT_CALL.match(self.s, self.i - 1)
+        found = TOKENS.get(call.group(2)) if call else None
+        if call is None or found is None:
+            raise _Unsupported("(?&")
+        self.i = call.end()
+        return _Info(None, found)
 
     def escape(self) -> _Info:
         c = self.peek(1)

@@ -8,12 +8,14 @@ as an :class:`Atom` Python evaluates; and the analyses every stage shares
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.model import COLLECTIONS, Type
 from . import ast
+from .ledger_words import LedgerWords, substitute
 from .regex import CompiledRegex
 
 FACTS = "_m"  # the record field where Rego finds the regex matches Python computed
@@ -31,6 +33,9 @@ class Atom:
     the test binds captures (``bind``: named groups or ``as``) or anchors the
     finding; otherwise the fact is just ``true``. ``origin`` is where the
     pattern is written (for errors, such as a match that runs too long).
+    A pattern with ledger slots (:mod:`engine.dsl.ledger_words`) keeps its
+    source with them as ``template``; ``regex`` is it with the slots empty
+    until :meth:`bound`.
     """
 
     key: str
@@ -40,10 +45,23 @@ class Atom:
     bind: bool = False
     anchor: bool = False
     origin: ast.Span = ast.NO_SPAN
+    template: str = ""
 
     @property
     def iterated(self) -> bool:
         return self.bind or self.anchor
+
+    def bound(self, words: LedgerWords) -> Atom:
+        """The atom with its ledger slots filled with ``words`` (itself without slots),
+        compiled on first use. The words, escaped, add no group and cannot make
+        the pattern invalid; nor does their length count against the limit on
+        what a policy writes (:data:`engine.dsl.regex.MAX_PATTERN_LENGTH`)."""
+        if not self.template:
+            return self
+        source = substitute(self.template, words)
+        return dataclasses.replace(
+            self, regex=CompiledRegex(source, self.regex.flags, self.regex.groups)
+        )
 
 
 @dataclass
@@ -111,6 +129,7 @@ class Program:
     patterns: dict[str, ast.Regex]
     atoms: dict[int, Atom] = field(default_factory=dict)  # keyed by id() of the Matches node
     modules: list[ast.Module] = field(default_factory=list)
+    words: LedgerWords = field(default_factory=dict)  # what its ledger slots hold (Atom.bound)
     # Analyses other layers make of the program, worked out once (never pickled):
     # engine.evaluate.projection keeps what Rego reads here.
     memo: dict[object, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -130,6 +149,20 @@ class Program:
         state["atoms"] = {id(node): atom for node, atom in state["atoms"]}
         state["memo"] = {}
         self.__dict__.update(state)
+
+    def bound(self, words: LedgerWords) -> Program:
+        """The program with the ledger slots of its patterns holding ``words`` (a run's
+        ledger's, :func:`engine.dsl.ledger_words.words`); itself when none of its
+        patterns has a slot. Made once per set of words and kept, with what it
+        works out, while this program lives (a language server's runs)."""
+        if dict(words) == dict(self.words) or not any(a.template for a in self.atoms.values()):
+            return self
+        memo_key = ("bound", tuple(sorted(words.items())))
+        if memo_key not in self.memo:
+            atoms = {k: atom.bound(words) for k, atom in self.atoms.items()}
+            self.memo[memo_key] = dataclasses.replace(self, atoms=atoms, words=dict(words))
+        program: Program = self.memo[memo_key]
+        return program
 
     def compile_regexes(self) -> None:
         """Compile every regex of the program now, where each compiles on first use:

@@ -16,6 +16,10 @@ prescreen decides "cannot match" for whole collections at once:
    :class:`Search` and :data:`engine.dsl.literals.FOLDS_TO_ASCII` for non-ASCII text), and each
    match end is mapped back to its record; set algebra over the records of
    each literal evaluates the conditions.
+   A ledger slot of a pattern (:mod:`engine.dsl.ledger_words`) is a
+   condition of its own, "one of the slot's words occurs": the words are the
+   run's, so they are searched per run in the same bytes, beside the
+   literals' database (which the pack cache keeps).
 3. A record is dropped only when a condition fails, so the result is a
    superset of the records where the regexes match: "no literal" implies "no
    match". ``tests/evaluate/test_prescreen.py`` checks that with hypothesis
@@ -31,12 +35,15 @@ same findings.
 from __future__ import annotations
 
 import bisect
+import copy
+import functools
 import itertools
 import operator
 from dataclasses import dataclass
 from typing import Any
 
 from ..dsl import ast
+from ..dsl.ledger_words import EMPTY, TOKENS, LedgerWords, slot_of
 from ..dsl.literals import (
     All,
     Formula,
@@ -90,7 +97,7 @@ def _screen(program: Program, checked: CheckedClause, item: ast.Expr) -> Screen 
         holder = holder.base
     if holder != ast.Var(checked.main_var):
         return None
-    found = condition(atom.regex.source, atom.regex.flags)
+    found = condition(atom.template or atom.regex.source, atom.regex.flags)
     return None if found is None else Screen(atom.path, "i" in atom.regex.flags, found)
 
 
@@ -134,9 +141,13 @@ def prepared(program: Program) -> Plan:
 
 def adopt(program: Program, plan: Plan) -> None:
     """Screen ``program`` with a plan :func:`prepared` for an equal program (taken
-    from the cache). Its databases are ready, so even a few records are worth a
-    search: a pre-commit run of one doc runs the regexes of the clauses whose
-    literals occur in it, and compiles no others."""
+    from the cache; ``program`` may be it bound to a ledger's words, which the
+    plan then searches for its ledger slots). Its databases are ready, so even a
+    few records are worth a search: a pre-commit run of one doc runs the regexes
+    of the clauses whose literals occur in it, and compiles no others."""
+    if plan.words != program.words:
+        plan = copy.copy(plan)
+        plan.words = program.words
     vars(program)["_prescreen"] = Memo(program, plan)
 
 
@@ -154,6 +165,7 @@ class Plan:
                 group.append(screen)
         self.databases: dict[tuple[str, tuple[str, ...]], Database | None] = {}
         self.ready = False
+        self.words = program.words  # what the ledger slots of its conditions hold
 
     def maybe_any(
         self, owner: object, collection: str, records: list[Any], screens: tuple[Screen, ...]
@@ -181,7 +193,7 @@ class Plan:
         search = searches.get(id(database))
         if search is None or search.database is not database or search.stale(records):
             try:
-                search = Search(database, records, screen.path)
+                search = Search(database, records, screen.path, self.words)
             except _hyperscan().error:  # e.g. its scratch space busy in another thread
                 return None
             searches[id(database)] = search
@@ -191,36 +203,53 @@ class Plan:
 @dataclass
 class Database:
     """Hyperscan's compiled search for a set of literals (ids index ``literals``);
-    pickled as hyperscan's serialized form."""
+    pickled as hyperscan's serialized form. ``slots``: the ledger slots the
+    conditions also name (their words are searched per run, :class:`Search`)."""
 
     literals: list[tuple[str, bool]]  # (literal, caseless)
     compiled: Any
+    slots: tuple[str, ...] = ()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"literals": self.literals, "compiled": _hyperscan().dumpb(self.compiled)}
+        compiled = _hyperscan().dumpb(self.compiled)
+        return {"literals": self.literals, "compiled": compiled, "slots": self.slots}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         hyperscan = _hyperscan()
         compiled = hyperscan.loadb(state["compiled"], hyperscan.HS_MODE_BLOCK)
         compiled.scratch = hyperscan.Scratch(compiled)
         self.literals, self.compiled = state["literals"], compiled
+        self.slots = state.get("slots", ())
 
     @staticmethod
     def build(screens: list[Screen]) -> Database | None:
         """None without hyperscan (or literals): the screens then keep every record."""
         hyperscan = _hyperscan()
         found = {(lit, s.caseless) for s in screens for lit in literals(s.condition)}
+        slots = tuple(sorted({name for lit, _ in found if (name := slot_of(lit)) is not None}))
+        found = {(lit, caseless) for lit, caseless in found if slot_of(lit) is None}
         if hyperscan is None or not found:
             return None
         ordered = sorted(found)
-        expressions = [expression(lit).encode() for lit, _ in ordered]
-        flags = [hyperscan.HS_FLAG_CASELESS if caseless else 0 for _, caseless in ordered]
         try:
-            compiled = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            compiled.compile(expressions=expressions, ids=list(range(len(ordered))), flags=flags)
+            return Database(ordered, _compiled(hyperscan, ordered), slots)
         except hyperscan.error:
             return None
-        return Database(ordered, compiled)
+
+
+def _compiled(hyperscan: Any, ordered: list[tuple[str, bool]]) -> Any:
+    """Hyperscan's database of the literals, ids their indices."""
+    expressions = [expression(lit).encode() for lit, _ in ordered]
+    flags = [hyperscan.HS_FLAG_CASELESS if caseless else 0 for _, caseless in ordered]
+    compiled = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    compiled.compile(expressions=expressions, ids=list(range(len(ordered))), flags=flags)
+    return compiled
+
+
+@functools.cache
+def _words_database(words: tuple[str, ...]) -> Any:
+    """A database of a slot's words as the search reads them (caseless: a superset)."""
+    return _compiled(_hyperscan(), [(searchable(word).lower(), True) for word in words])
 
 
 class Search:
@@ -236,7 +265,13 @@ class Search:
     test on it has no match either.
     """
 
-    def __init__(self, database: Database, records: list[Any], path: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        records: list[Any],
+        path: tuple[str, ...],
+        words: LedgerWords = EMPTY,
+    ) -> None:
         self.database = database
         self.records = records
         self.size = len(records)
@@ -254,8 +289,12 @@ class Search:
         def on_match(literal: int, start: int, end: int, flags: int, context: object) -> None:
             found[literal].add(where(ends, end))
 
-        database.compiled.scan(searchable(text).encode("ascii"), match_event_handler=on_match)
+        data = searchable(text).encode("ascii")
+        database.compiled.scan(data, match_event_handler=on_match)
         self.found = dict(zip(database.literals, found, strict=True))
+        for slot in database.slots:
+            held = _holding(data, ends, words.get(slot, ()))
+            self.found[(TOKENS[slot], True)] = self.found[(TOKENS[slot], False)] = held
         self.cache: dict[Screen, set[int]] = {}
 
     def stale(self, records: list[Any]) -> bool:
@@ -274,6 +313,20 @@ class Search:
         if isinstance(formula, All):
             return parts[0].intersection(*parts[1:])
         return set().union(*parts)
+
+
+def _holding(data: bytes, ends: list[int], words: tuple[str, ...]) -> set[int]:
+    """The values (their indices, ``ends`` as in :class:`Search`) of the searched
+    ``data`` that hold one of a ledger slot's ``words`` (none without words)."""
+    held: set[int] = set()
+    where = bisect.bisect_left
+
+    def on_match(word: int, start: int, end: int, flags: int, context: object) -> None:
+        held.add(where(ends, end))
+
+    if words:
+        _words_database(words).scan(data, match_event_handler=on_match)
+    return held
 
 
 def _values(records: list[Any], path: tuple[str, ...]) -> list[Any]:

@@ -376,6 +376,7 @@ def _runner_class(context: _Context, name: str, index: int, entry: RunnerClassEn
         "index": index,
         "state": entry.state.value,
         "labels": list(entry.labels),
+        "words": list(dict.fromkeys(word.lower() for word in (name, *entry.labels))),
         "proofs": _proofs(context, loc, entry.proofs),
     }
 

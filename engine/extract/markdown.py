@@ -219,6 +219,8 @@ class _Walker:
         # the links of the prose read now: [start, end) offsets into its text
         # (an unclosed one ends at -1)
         self.links: list[list[int]] = []
+        # the code spans of the prose read now: (offset into its text, the code)
+        self.codes: list[tuple[int, str]] = []
 
     def walk(self, parser: pyromark.Markdown, text: str) -> None:
         """Read every event of ``text`` (the file from byte ``base`` on).
@@ -350,6 +352,7 @@ class _Walker:
 
     def on_code(self, value: str, start: int, end: int, line: int, column: int) -> None:
         """A code span, from byte ``start`` (at ``line``/``column``) to byte ``end``."""
+        self.codes.append((sum(map(len, self.parts)), value))
         source = self.lines.data[start:end].decode()
         fence = len(source) - len(source.lstrip("`"))
         inner = source[fence : len(source) - fence]
@@ -546,10 +549,33 @@ class _Walker:
                 )
         if spans and (self.links or (self.tasks and self.tasks[-1])):
             self._item_facts(text, spans, self.sentences[first:])
+        if spans and self.codes:
+            self._code_facts(text, spans, self.sentences[first:])
         parts.clear()
         runs.clear()
         self.links.clear()
+        self.codes.clear()
         return text
+
+    def _code_facts(self, text: str, spans: list[tuple[int, int]], records: list[Record]) -> None:
+        """``codes``: the inline code a sentence holds ("we need `attic`": the
+        command, not the cache); ``term``: the code a reference entry opens with,
+        when a dash or colon follows it ("`NVIDIA_VISIBLE_DEVICES=all` — expose
+        all GPUs"), on the entry's first sentence."""
+        codes = iter(self.codes)
+        code = next(codes, None)
+        for record, (start, end) in zip(records, spans, strict=True):
+            held: list[str] = []
+            while code is not None and code[0] < end:
+                if code[0] >= start:
+                    held.append(code[1])
+                code = next(codes, None)
+            if held:
+                record["codes"] = held
+        offset, value = self.codes[0]
+        lead = offset + len(value)
+        if not text[:offset].strip() and _TERM_SEPARATOR.match(text, lead):
+            records[0]["term"] = text[:lead].strip()
 
     def _item_facts(self, text: str, spans: list[tuple[int, int]], records: list[Record]) -> None:
         """``task`` ("open" or "done") on the sentences of a task-list item, and
@@ -590,6 +616,8 @@ def _source_map(
 
 
 _WORD = re.compile(r"\w")
+# What follows a reference entry's term: a dash, a double hyphen or a colon.
+_TERM_SEPARATOR = re.compile(r"\s*(?:\u2014|\u2013|--?|:)\s")  # em dash, en dash, hyphens, colon
 _INLINE = frozenset(
     {"Emphasis", "Strong", "Strikethrough", "Link", "Image", "Superscript", "Subscript"}
 )

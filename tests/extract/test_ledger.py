@@ -90,6 +90,7 @@ def test_flow_style_runner_class_record() -> None:
         "index": 1,
         "state": "experimental",
         "labels": ["gpu", "webgpu", "dawn", "cuda"],
+        "words": ["gpu", "webgpu", "dawn", "cuda"],  # the name once, lower-cased
         "proofs": [],
     }
 
@@ -496,3 +497,10 @@ def test_arbitrary_yaml_never_raises(data: Any) -> None:
     for problem in extraction.problems:
         assert problem.line >= 1
         assert problem.column >= 1
+
+
+def test_class_words_are_the_name_and_labels_lower_cased() -> None:
+    _, extraction = load_text(
+        "runner_classes:\n  bigmem: {state: backlog, labels: [HighMem, bigmem]}\n"
+    )
+    assert extraction.records["runner_classes"][0]["words"] == ["bigmem", "highmem"]

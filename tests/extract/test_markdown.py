@@ -497,3 +497,42 @@ def test_task_items_and_link_only_sentences() -> None:
         ("GitLab", "", True),  # an image's alt text is not prose
         ("z", "", False),
     ]
+
+
+def test_reference_entries_carry_their_term() -> None:
+    text = (
+        "- `NVIDIA_VISIBLE_DEVICES=all` — expose all GPUs. Then more.\n"
+        "- `cluster_context` -- the kubeconfig context\n"
+        "- `x`: y\n"
+        "- **runners** -- plans the GitLab stack\n"
+        "- `gpu` lanes run on honey\n"
+        "- Use `gpu` - then wait\n"
+        "\n"
+        "`ATTIC_CACHE`: the cache to push to.\n"
+        "\n"
+        "| `l40s` — NVIDIA |\n"
+        "|---|\n"
+    )
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    assert [(s["text"], s.get("term", "")) for s in sentences] == [
+        ("NVIDIA_VISIBLE_DEVICES=all — expose all GPUs.", "NVIDIA_VISIBLE_DEVICES=all"),
+        ("Then more.", ""),  # the entry's first sentence only
+        ("cluster_context -- the kubeconfig context", "cluster_context"),
+        ("x: y", "x"),
+        ("runners -- plans the GitLab stack", ""),  # bold is not a term
+        ("gpu lanes run on honey", ""),  # no separator after the code
+        ("Use gpu - then wait", ""),  # the code does not open the item
+        ("ATTIC_CACHE: the cache to push to.", "ATTIC_CACHE"),
+        ("l40s — NVIDIA", "l40s"),
+    ]
+
+
+def test_sentences_carry_their_inline_code() -> None:
+    text = "We need `attic` and `nix`. To get `attic` fast. Plain.\n\n- `a` — b `c`\n"
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    assert [(s["text"], s.get("codes", [])) for s in sentences] == [
+        ("We need attic and nix.", ["attic", "nix"]),
+        ("To get attic fast.", ["attic"]),
+        ("Plain.", []),
+        ("a — b c", ["a", "c"]),
+    ]
