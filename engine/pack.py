@@ -44,11 +44,12 @@ class PolicySet:
     def catalogue(self) -> Catalogue:
         return Catalogue.of(self)
 
-    def joined_kinds(self) -> frozenset[str] | None:
+    def joined_kinds(self, reported: frozenset[str] | None = None) -> frozenset[str] | None:
         """The file kinds whose records matter beyond their own file
-        (:func:`joined_kinds`); None when every file does (hand-written Rego reads
+        (:func:`joined_kinds`; with ``reported``, to a check that reports only in
+        files of those kinds); None when every file does (hand-written Rego reads
         whole files)."""
-        return None if self.rego else joined_kinds(self.program)
+        return None if self.rego else joined_kinds(self.program, reported)
 
 
 @dataclass(frozen=True)
@@ -368,12 +369,57 @@ def params_read(program: Program, policy_id: str) -> list[str]:
 # Which records matter beyond their own file
 
 
-def joined_kinds(program: Program) -> frozenset[str]:
+def joined_kinds(program: Program, reported: frozenset[str] | None = None) -> frozenset[str]:
     """The file kinds of the collections the program reads that are not
     :func:`local_collections`: their records are read from every file, even
-    when a check reports on a few."""
-    shared = program.collections_used() - local_collections(program)
+    when a check reports on a few. With ``reported`` (the kinds of the files a
+    check reports findings in), only the collections of the clauses whose
+    findings can lie in such a file (:func:`finding_kinds`): the findings of the
+    others would all be dropped (a check of docs reads no workflow)."""
+    if reported is None:
+        used = program.collections_used()
+    else:
+        clauses = [c for c in program.clauses if _may_report_in(c, reported)]
+        used = {name for c in clauses for name in _collections_named(c)}
+    shared = used - local_collections(program)
     return frozenset(kind for name in shared for kind in COLLECTIONS[name].kinds)
+
+
+def _may_report_in(checked: CheckedClause, reported: frozenset[str]) -> bool:
+    kinds = finding_kinds(checked)
+    return not kinds or not reported.isdisjoint(kinds)
+
+
+def finding_kinds(checked: CheckedClause) -> tuple[str, ...]:
+    """The kinds of the files a clause's findings can lie in: those of the collection
+    its located record (``at``) comes from, directly or nested in one of its
+    records; () when that is not known (any file)."""
+    collection = _collection_of(checked, checked.at)
+    return COLLECTIONS[collection].kinds if collection is not None else ()
+
+
+def _collection_of(checked: CheckedClause, var: str) -> str | None:
+    """The collection the records a clause's variable ranges over come from."""
+    from .dsl import ast
+
+    for generator in checked.clause.generators:
+        if generator.var != var:
+            continue
+        root = generator.source
+        while isinstance(root, ast.Field | ast.Index):
+            root = root.base
+        if not isinstance(root, ast.Var) or root.name == var:
+            return None
+        return root.name if root.name in COLLECTIONS else _collection_of(checked, root.name)
+    return None
+
+
+def _collections_named(checked: CheckedClause) -> set[str]:
+    from .dsl import ast
+    from .dsl.program import walk_clause
+
+    nodes = walk_clause(checked.clause)
+    return {n.name for n in nodes if isinstance(n, ast.Var) and n.name in COLLECTIONS}
 
 
 def local_collections(program: Program) -> set[str]:

@@ -157,7 +157,7 @@ def _read(pack: Pack, root: Path, options: Options) -> RepoInputs:
     # read at all (and a miss, the usual case for a pre-commit run, needs it anyway).
     given = _given(options)
     only = (options.stdin[0],) if options.stdin else ()
-    joined = pack.policies.joined_kinds() if options.targets or given else None
+    joined = pack.policies.joined_kinds if options.targets or given else None
     warm = options.warm
     if warm is None:
         return read_repo(

@@ -10,8 +10,10 @@ import pytest
 from engine.core.finding import Finding
 from engine.core.resources import shipped_policies
 from engine.core.result import CheckResult
+from engine.dsl.checker import check_program
+from engine.dsl.parser import parse
 from engine.extract.base import SourceFile
-from engine.pack import PolicySet, load_policies, local_collections
+from engine.pack import PolicySet, finding_kinds, joined_kinds, load_policies, local_collections
 from tests.support import run_check
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,3 +99,26 @@ def test_files_outside_paths_are_extracted_only_for_shared_collections(
     run_check(pack, DRIFTING, ["docs"], None, NOW)
     assert "docs/runners.md" in extracted
     assert "README.md" not in extracted
+    # no clause whose findings can lie in a doc reads the workflows' records
+    assert not [path for path in extracted if path.startswith(".github/")]
+
+
+def test_the_kinds_read_beyond_paths_follow_where_findings_can_lie() -> None:
+    """A clause is read for only where its located record can come from: a job's
+    label lies in a workflow, so its join over steps matters to a check of
+    workflows, not to one of docs."""
+    source = (
+        'policy p { rationale "r" fix "f"\n'
+        "  deny labels for j in jobs, label in j.runs_on_labels\n"
+        '    where label.name == "x" and some st in steps { st.run == "y" } message "m" at label\n'
+        '  deny docs for s in sentences where s.text matches /x/ message "m"\n'
+        "  deny claims for s in sentences where s.text matches /x/\n"
+        '    and some f in forges { f.name == "y" } message "m"\n}'
+    )
+    program = check_program([parse(source, "p.policy")])
+    labels, docs, claims = program.clauses
+    assert finding_kinds(labels) == ("workflow",)
+    assert finding_kinds(docs) == finding_kinds(claims) == ("markdown",)
+    assert joined_kinds(program, frozenset({"markdown"})) == frozenset({"ledger"})
+    assert joined_kinds(program, frozenset({"workflow"})) == {"workflow", "action"}
+    assert joined_kinds(program) == joined_kinds(program, frozenset({"workflow", "markdown"}))

@@ -65,6 +65,35 @@ def atom_found(atom: Atom, record: Any) -> bool:
     return bool(found)
 
 
+def finder(atom: Atom) -> Callable[[Any], bool]:
+    """:func:`atom_found` of one atom as a test of any value (False for what is not a
+    record), its keys worked out once for the many records it tests."""
+    if atom.iterated or atom.regex.groups:
+        return lambda record: isinstance(record, dict) and bool(atom_matches(atom, record))
+    path, search = atom.path, atom.regex.search
+    key = (atom.regex.source, atom.regex.flags, path)
+    found_key = (*key, "found")
+    name = path[0] if len(path) == 1 else None
+
+    def found(record: Any) -> bool:
+        if not isinstance(record, dict):
+            return False
+        value = record.get(name) if name is not None else field_value(record, path)
+        if not isinstance(value, str):
+            return False
+        memo = record.get("_re")
+        if memo is None:
+            memo = record["_re"] = {}
+        elif key in memo:
+            return bool(memo[key])
+        hit = memo.get(found_key)
+        if hit is None:
+            hit = memo[found_key] = _find(atom, record, search, value)
+        return bool(hit)
+
+    return found
+
+
 # Short values repeat across records (a sentence's path, front matter, a table's
 # headers): their matches are kept per pattern and value, as well as per record.
 _SHORT = 256

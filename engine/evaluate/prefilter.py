@@ -16,9 +16,9 @@ from typing import Any
 
 from ..dsl import ast
 from ..dsl.program import CheckedClause, Program, walk
-from .facts import atom_found
+from .facts import finder
 from .memo import memo
-from .reference import Evaluator
+from .reference import UNDEF, Evaluator, same
 
 # A three-valued test of one candidate: False when the condition cannot hold,
 # True when it holds whatever the unknown parts are, None when that depends on them.
@@ -83,9 +83,67 @@ def _compile(ev: Evaluator, expr: ast.Expr, main: str) -> _Test | Tri:
         return None
     regexes = sum(isinstance(node, ast.Matches) for node in walk(expr))
     if isinstance(expr, ast.Matches) and _holder(ev.program, expr) == ast.Var(main):
-        atom = ev.program.atom(expr)
-        return _Test(lambda r: isinstance(r, dict) and atom_found(atom, r), regexes)
+        return _Test(finder(ev.program.atom(expr)), regexes)
+    direct = _comparison(expr, main) or _truth(expr, main)
+    if direct is not None:
+        return _Test(direct, regexes)
     return _Test(lambda record: ev.holds(expr, {main: record}), regexes)
+
+
+Getter = Callable[[Any], Any]
+
+
+def _comparison(expr: ast.Expr, main: str) -> RecordTest | None:
+    """``==`` or ``!=`` between fields of the main record and literals as a direct test,
+    without the evaluator's walk per record: the same answer as ``Evaluator._test``
+    (an undefined side fails the test; equality as Rego sees it)."""
+    if not isinstance(expr, ast.Compare) or expr.op not in ("==", "!="):
+        return None
+    left, right = _getter(expr.left, main), _getter(expr.right, main)
+    if left is None or right is None:
+        return None
+    equal = expr.op == "=="
+
+    def compare(record: Any) -> bool:
+        a, b = left(record), right(record)
+        return a is not UNDEF and b is not UNDEF and same(a, b) is equal
+
+    return compare
+
+
+def _truth(expr: ast.Expr, main: str) -> RecordTest | None:
+    """A field of the main record as a test (``s.link_only``): defined and not false."""
+    value = _getter(expr, main) if isinstance(expr, ast.Field | ast.Index) else None
+    if value is None:
+        return None
+    return lambda record: (v := value(record)) is not UNDEF and v is not False
+
+
+def _getter(expr: ast.Expr, main: str) -> Getter | None:
+    """``Evaluator.value`` of a literal or a field path of the main record, compiled."""
+    if isinstance(expr, ast.Literal):
+        value = expr.value
+        return lambda record: value
+    if isinstance(expr, ast.Var) and expr.name == main:
+        return lambda record: record
+    if isinstance(expr, ast.Field):
+        base = _getter(expr.base, main)
+        return None if base is None else _field(base, expr.name, isinstance(expr.base, ast.Var))
+    if isinstance(expr, ast.Index) and isinstance(expr.key, ast.Literal):
+        base, key = _getter(expr.base, main), expr.key.value
+        return None if base is None else (lambda record: Evaluator.index(base(record), key))
+    return None
+
+
+def _field(base: Getter, name: str, of_record: bool) -> Getter:
+    if of_record:  # the record's own field: the common case
+        return lambda record: record.get(name, UNDEF) if isinstance(record, dict) else UNDEF
+
+    def field(record: Any) -> Any:
+        value = base(record)
+        return value.get(name, UNDEF) if isinstance(value, dict) else UNDEF
+
+    return field
 
 
 def _compile_junction(ev: Evaluator, expr: ast.And | ast.Or, main: str) -> _Test | Tri:

@@ -2,7 +2,9 @@
 
 A clause's positive regex tests on its main record (``s.text matches P`` in
 the top-level ``and``, not under ``not``/``or``) are necessary conditions: a
-record where one of them has no match cannot produce a hit. Running every
+record where one of them has no match cannot produce a hit. So is a
+top-level ``or`` of such tests (``s.row matches A or s.row matches B``): a
+record where none of them matches cannot produce one. Running every
 such regex on every record is what made the prefilter slow, so before it the
 prescreen decides "cannot match" for whole collections at once:
 
@@ -69,25 +71,34 @@ class Screen:
     condition: Formula
 
 
-def clause_screens(program: Program, checked: CheckedClause) -> tuple[Screen, ...]:
-    """The clause's positive regex tests on its main record (top-level conjuncts,
-    each must match for the clause to hold) that yield a condition."""
-    out: list[Screen] = []
+def clause_screens(program: Program, checked: CheckedClause) -> tuple[tuple[Screen, ...], ...]:
+    """The clause's necessary conditions that yield screens: each of its positive regex
+    tests on its main record (top-level conjuncts, each must match for the clause to
+    hold), and each top-level ``or`` of such tests (one of them must match), as the
+    screens one of which must hold."""
+    out: list[tuple[Screen, ...]] = []
     for item in conjuncts(checked.clause.where):
-        if not isinstance(item, ast.Matches) or id(item) not in program.atoms:
-            continue
-        atom = program.atom(item)
-        holder: ast.Expr = item.subject
-        for _ in atom.path:
-            if not isinstance(holder, ast.Field | ast.Index):
-                break
-            holder = holder.base
-        if holder != ast.Var(checked.main_var):
-            continue
-        found = condition(atom.template or atom.regex.source, atom.regex.flags)
-        if found is not None:
-            out.append(Screen(atom.path, "i" in atom.regex.flags, found))
+        tests = item.items if isinstance(item, ast.Or) else (item,)
+        screens = [_screen(program, checked, test) for test in tests]
+        if all(screens):
+            out.append(tuple(s for s in screens if s is not None))
     return tuple(out)
+
+
+def _screen(program: Program, checked: CheckedClause, item: ast.Expr) -> Screen | None:
+    """The screen of a regex test on the main record, if its pattern yields a condition."""
+    if not isinstance(item, ast.Matches) or id(item) not in program.atoms:
+        return None
+    atom = program.atom(item)
+    holder: ast.Expr = item.subject
+    for _ in atom.path:
+        if not isinstance(holder, ast.Field | ast.Index):
+            break
+        holder = holder.base
+    if holder != ast.Var(checked.main_var):
+        return None
+    found = condition(atom.template or atom.regex.source, atom.regex.flags)
+    return None if found is None else Screen(atom.path, "i" in atom.regex.flags, found)
 
 
 def prescreened(
@@ -102,8 +113,8 @@ def prescreened(
     if len(records) < MIN_RECORDS and not plan.ready:
         return records
     keep: set[int] | None = None
-    for screen in plan.screens.get(checked.key, ()):
-        maybe = plan.maybe(owner, checked.main_collection, records, screen)
+    for screens in plan.screens.get(checked.key, ()):
+        maybe = plan.maybe_any(owner, checked.main_collection, records, screens)
         if maybe is not None:
             keep = maybe if keep is None else keep & maybe
     if keep is None:
@@ -149,12 +160,24 @@ class Plan:
         self.screens = {c.key: clause_screens(program, c) for c in program.clauses}
         self.fields: dict[tuple[str, tuple[str, ...]], list[Screen]] = {}
         for checked in program.clauses:
-            for screen in self.screens[checked.key]:
+            for screen in itertools.chain.from_iterable(self.screens[checked.key]):
                 group = self.fields.setdefault((checked.main_collection or "", screen.path), [])
                 group.append(screen)
         self.databases: dict[tuple[str, tuple[str, ...]], Database | None] = {}
         self.ready = False
         self.words = program.words  # what the ledger slots of its conditions hold
+
+    def maybe_any(
+        self, owner: object, collection: str, records: list[Any], screens: tuple[Screen, ...]
+    ) -> set[int] | None:
+        """The indices of the records where one of the screens may hold (None: all)."""
+        found: list[set[int]] = []
+        for screen in screens:
+            maybe = self.maybe(owner, collection, records, screen)
+            if maybe is None:
+                return None
+            found.append(maybe)
+        return found[0] if len(found) == 1 else set().union(*found)
 
     def maybe(
         self, owner: object, collection: str, records: list[Any], screen: Screen

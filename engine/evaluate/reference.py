@@ -93,14 +93,15 @@ class Evaluator:
             base = self.value(expr.base, env)
             return base.get(expr.name, UNDEF) if isinstance(base, dict) else UNDEF
         if isinstance(expr, ast.Index):
-            return self._index(self.value(expr.base, env), self.value(expr.key, env))
+            return self.index(self.value(expr.base, env), self.value(expr.key, env))
         if isinstance(expr, ast.Call):
             arg = self.value(expr.args[0], env)
             return len(arg) if isinstance(arg, list | dict | str) else UNDEF
         return UNDEF
 
     @staticmethod
-    def _index(base: Any, key: Any) -> Any:
+    def index(base: Any, key: Any) -> Any:
+        """``base[key]``: a map's entry or a list's item, or undefined."""
         if isinstance(base, dict) and isinstance(key, str):
             return base.get(key, UNDEF)
         if isinstance(base, list) and isinstance(key, int) and not isinstance(key, bool):

@@ -58,12 +58,22 @@ def ledger_location(root: Path, ledger: str | None) -> tuple[Path | None, str | 
         return path, path.as_posix()
 
 
+def _reported_kinds(scope: Scope, ledger_path: str | None) -> frozenset[str]:
+    """The kinds of the files findings are reported in (``ledger`` for the ledger)."""
+    from ..extract import kind_of
+
+    kinds = {kind_of(rel) for rel in scope.files if scope.reports(rel)}
+    if ledger_path is not None and scope.reports(ledger_path):
+        kinds.add("ledger")
+    return frozenset(kinds)
+
+
 def read_repo(
     root: Path,
     targets: list[str],
     ledger: str | None,
     selects: Callable[[str], bool],
-    joined: frozenset[str] | None = None,
+    joined: Callable[[frozenset[str]], frozenset[str] | None] | None = None,
     given_texts: dict[str, str] | None = None,
     only: Iterable[str] = (),
     whole: FileSet | None = None,
@@ -71,8 +81,9 @@ def read_repo(
 ) -> RepoInputs:
     """Discover the repo and read every file of a kind some extractor reads (the
     pack reads a subset of them; Markdown is also read for embedded matrices);
-    of the files findings are not reported in, only those of the ``joined``
-    kinds (:meth:`engine.pack.PolicySet.joined_kinds`) when it is given.
+    of the files findings are not reported in, only those of the kinds
+    ``joined`` gives for the kinds of the reported files
+    (:meth:`engine.pack.PolicySet.joined_kinds`) when it is given.
     ``given_texts`` replace the files on disk, ``only`` narrows the report to
     those files (:func:`engine.repo.scope.scope_of`); ``whole`` (a listing of
     the root still true) and ``read`` (a reader that remembers) serve a process
@@ -85,12 +96,13 @@ def read_repo(
     given = given_texts or {}
     scope = scope_of(root, targets, ledger_path, selects, given, only, whole)
     inputs = RepoInputs(scope, ledger_file, ledger_path, {}, notes=list(scope.notes))
+    shared = None if joined is None else joined(_reported_kinds(scope, ledger_path))
     for rel in scope.files:
         if rel != ledger_path:
             kind = kind_of(rel)
             if kind not in EXTRACTORS or not scope.reads(rel):
                 continue
-            if joined is not None and kind not in joined and not scope.reports(rel):
+            if shared is not None and kind not in shared and not scope.reports(rel):
                 continue
         if rel in given:
             inputs.texts[rel] = given[rel]

@@ -189,6 +189,11 @@ CONDITIONS = [
     'ledger.repo == "o/r"',
     'some h in s.headings { h == "Intro" }',
     "count(s.headings) == 0",
+    's.block != "heading"',
+    "s.line == 2",
+    's.front_matter["surface"] == "notes"',
+    "s.link_only",
+    "s.text == s.row",
 ]
 
 
@@ -206,9 +211,18 @@ CONDITIONS = [
     st.lists(st.sampled_from(WORDS), max_size=5).map(" ".join),
     st.integers(1, 4),
     st.lists(st.sampled_from(["Intro", "Usage"]), max_size=2),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "block": st.sampled_from(["heading", "paragraph", 1]),
+            "front_matter": st.sampled_from([{}, {"surface": "notes"}, {"surface": 1}, []]),
+            "link_only": st.sampled_from([True, False, 0, "x"]),
+            "row": st.sampled_from(["GitLab", "x", 2]),
+        },
+    ),
 )
 def test_compiled_prefilter_is_the_specification(
-    condition_text: str, text: str, line: int, headings: list[str]
+    condition_text: str, text: str, line: int, headings: list[str], more: dict[str, Any]
 ) -> None:
     source = (
         'policy p { rationale "r" fix "f" deny for s in sentences '
@@ -220,11 +234,47 @@ def test_compiled_prefilter_is_the_specification(
         assume(False)
         return
     (clause,) = program.clauses
-    record = {"path": "a.md", "line": line, "text": text, "headings": headings}
+    record = {"path": "a.md", "line": line, "text": text, "headings": headings, **more}
     evaluator = Evaluator(program, {}, {})
     assert clause.clause.where is not None
     expected = _maybe(evaluator, clause.clause.where, clause.main_var, dict(record))
     assert prefilter(program, clause)(dict(record)) == (expected is not False)
+
+
+def test_an_or_of_regex_tests_screens(always: None) -> None:
+    """A top-level ``or`` of regex tests on the main record is a necessary condition:
+    a record where none of its patterns' literals occurs is dropped."""
+    program = check_program(
+        [parse(_one_clause("s.row matches /attic/i or s.text matches /bazel cache/i"), "p.policy")]
+    )
+    (clause,) = program.clauses
+    (screens,) = prescreen.clause_screens(program, clause)
+    assert [screen.path for screen in screens] == [("row",), ("text",)]
+    if not HYPERSCAN:
+        return
+    records: list[Any] = [
+        {"row": "Attic | yes", "text": "x"},
+        {"row": "x", "text": "the Bazel cache"},
+        {"row": "x", "text": "the Bazel remote cache"},
+        {"row": 3, "text": "none"},
+    ]
+    model = InputModel({"sentences": records}, {})
+    assert prescreen.prescreened(program, clause, model, records) == records[:2]
+
+
+def test_an_or_with_a_test_without_literals_screens_nothing() -> None:
+    program = check_program(
+        [parse(_one_clause('s.row matches /attic/i or s.block == "x"'), "p.policy")]
+    )
+    (clause,) = program.clauses
+    assert prescreen.clause_screens(program, clause) == ()
+
+
+def _one_clause(where: str) -> str:
+    return (
+        'policy p { rationale "r" fix "f" deny for s in sentences '
+        f'where s.cell == 0 and ({where}) message "m" }}'
+    )
 
 
 # --- whole evaluations ----------------------------------------------------------------------
