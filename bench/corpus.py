@@ -280,8 +280,8 @@ SENTENCES: dict[str, list[str]] = {
         "GitLab is no longer the primary forge.",
         "Codeberg is not the canonical remote for any tinyland-inc repo.",
         "Broader forge claims follow runtime proof, not the other way round.",
-        "User-owned GitHub repos get runners through the same enrollment flow, with explicit "
-        "boundaries.",
+        "User-owned GitHub repos come next: they get runners through the same enrollment "
+        "flow once proved, with explicit boundaries.",
     ],
     "ops": [
         "Page the platform on-call through the #honey-ops channel before restarting the "
