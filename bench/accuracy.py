@@ -28,6 +28,7 @@ Usage: python bench/accuracy.py [--repos DIR] [--json FILE] [--now YYYY-MM-DD]
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import re
@@ -48,6 +49,7 @@ sys.path.insert(0, str(REPO))
 
 from engine.extract import markdown  # noqa: E402  (the checkout's engine, for sentence spans)
 from engine.extract.base import SourceFile  # noqa: E402
+from engine.repo.discover import read_text  # noqa: E402
 
 FIXTURES = REPO / "fixtures" / "judgment"
 LABELS = REPO / "bench" / "judgment"
@@ -261,46 +263,47 @@ def find_text(lines: Sequence[str], line: int, text: str) -> Span | None:
     return Span(line, where[start][1], end[0], end[1])
 
 
-def sentence_spans(path: str, text: str) -> dict[int, Span]:
-    """Line -> the span of the sentences that start on it, as the engine's Markdown
-    extractor cuts them: where a label without ``text`` holds findings (a sentence
-    starting on its line, to wherever it ends; two sentences of one line share it)."""
+@functools.lru_cache(maxsize=64)
+def file_text(root: Path, path: str) -> str | None:
+    """A file of the judged repo as the engine reads it (UTF-8, or UTF-16 by its
+    BOM; a BOM dropped), or None when it is missing or unreadable."""
+    return read_text(root, path).text if (root / path).is_file() else None
+
+
+@functools.lru_cache(maxsize=64)
+def each_sentence(path: str, text: str) -> tuple[Span, ...]:
+    """Where each sentence of a Markdown file lies, as the engine's extractor cuts it."""
     if not path.endswith((".md", ".markdown")):
-        return {}
-    extraction = markdown.extract(SourceFile(path, text, "markdown"))
+        return ()
+    records = markdown.extract(SourceFile(path, text, "markdown")).records["sentences"]
+    return tuple(Span(r["line"], r["column"], r["end_line"], r["end_column"] - 1) for r in records)
+
+
+def sentence_spans(path: str, text: str) -> dict[int, Span]:
+    """Line -> the span of the sentences that start on it: where a label without
+    ``text`` holds findings (a sentence starting on its line, to wherever it ends;
+    two sentences of one line share it)."""
     spans: dict[int, Span] = {}
-    for record in extraction.records["sentences"]:
-        line = record["line"]
-        end = (record["end_line"], record["end_column"] - 1)
-        known = spans.get(line)
-        start = (line, record["column"]) if known is None else (line, known.column)
-        if known is not None and (known.end_line, known.end_column) > end:
-            end = (known.end_line, known.end_column)
-        spans[line] = Span(*start, *end)
+    for span in each_sentence(path, text):
+        known = spans.get(span.line)
+        if known is None:
+            spans[span.line] = span
+        else:
+            end = max((known.end_line, known.end_column), (span.end_line, span.end_column))
+            spans[span.line] = Span(known.line, known.column, *end)
     return spans
 
 
 class Sentences:
-    """Which of a file's sentences (as the Markdown extractor cuts them) holds a
-    position: two findings of one boundary in one sentence are a duplicate, two in
-    two sentences of one line are not."""
+    """Which of a file's sentences holds a position: two findings of one boundary
+    in one sentence are a duplicate, two in two sentences of one line are not."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.spans: dict[str, list[Span]] = {}
 
     def of(self, path: str, line: int, column: int) -> tuple[int, int]:
-        if path not in self.spans:
-            file = self.root / path
-            self.spans[path] = []
-            if path.endswith((".md", ".markdown")) and file.is_file():
-                text = file.read_text(encoding="utf-8")
-                records = markdown.extract(SourceFile(path, text, "markdown")).records
-                self.spans[path] = [
-                    Span(r["line"], r["column"], r["end_line"], r["end_column"] - 1)
-                    for r in records["sentences"]
-                ]
-        for index, span in enumerate(self.spans[path]):
+        text = file_text(self.root, path)
+        for index, span in enumerate(() if text is None else each_sentence(path, text)):
             if span.holds(line, column):
                 return (index, 0)
         return (-1, line)  # not in a sentence (a table row's cells, a config file): its line
@@ -315,8 +318,7 @@ def placed(labels: LabelFile, root: Path) -> tuple[LabelFile, list[str]]:
     out: list[Label] = []
     for label in labels.labels:
         if label.path not in lines_of:
-            file = root / label.path
-            text = file.read_text(encoding="utf-8") if file.is_file() else None
+            text = file_text(root, label.path)
             lines_of[label.path] = None if text is None else text.splitlines()
             starts_of[label.path] = {} if text is None else sentence_spans(label.path, text)
         lines = lines_of[label.path]

@@ -550,31 +550,28 @@ class _Walker:
         if spans and (self.links or (self.tasks and self.tasks[-1])):
             self._item_facts(text, spans, self.sentences[first:])
         if spans and self.codes:
-            self._code_facts(text, spans, self.sentences[first:])
+            self._code_facts(text, spans, self.sentences[first:], block)
         parts.clear()
         runs.clear()
         self.links.clear()
         self.codes.clear()
         return text
 
-    def _code_facts(self, text: str, spans: list[tuple[int, int]], records: list[Record]) -> None:
-        """``codes``: the inline code a sentence holds ("we need `attic`": the
-        command, not the cache); ``term``: the code a reference entry opens with,
-        when a dash or colon follows it ("`NVIDIA_VISIBLE_DEVICES=all` — expose
-        all GPUs"), on the entry's first sentence."""
-        codes = iter(self.codes)
-        code = next(codes, None)
+    def _code_facts(
+        self, text: str, spans: list[tuple[int, int]], records: list[Record], block: str
+    ) -> None:
+        """``codes``: the inline code a sentence holds, all or part ("we need
+        `attic`": the command, not the cache); ``term``: the code a list item or
+        paragraph opens with, when a dash or colon follows it
+        ("`NVIDIA_VISIBLE_DEVICES=all` — expose all GPUs"), on its first sentence."""
         for record, (start, end) in zip(records, spans, strict=True):
-            held: list[str] = []
-            while code is not None and code[0] < end:
-                if code[0] >= start:
-                    held.append(code[1])
-                code = next(codes, None)
+            held = [code for at, code in self.codes if at < end and at + len(code) > start]
             if held:
                 record["codes"] = held
         offset, value = self.codes[0]
         lead = offset + len(value)
-        if not text[:offset].strip() and _TERM_SEPARATOR.match(text, lead):
+        opens = block in ("list_item", "paragraph") and not text[:offset].strip()
+        if opens and _TERM_SEPARATOR.match(text, lead):
             records[0]["term"] = text[:lead].strip()
 
     def _item_facts(self, text: str, spans: list[tuple[int, int]], records: list[Record]) -> None:

@@ -523,16 +523,21 @@ def test_reference_entries_carry_their_term() -> None:
         ("gpu lanes run on honey", ""),  # no separator after the code
         ("Use gpu - then wait", ""),  # the code does not open the item
         ("ATTIC_CACHE: the cache to push to.", "ATTIC_CACHE"),
-        ("l40s — NVIDIA", "l40s"),
+        ("l40s — NVIDIA", ""),  # a table cell is not a reference entry
     ]
 
 
 def test_sentences_carry_their_inline_code() -> None:
-    text = "We need `attic` and `nix`. To get `attic` fast. Plain.\n\n- `a` — b `c`\n"
+    text = (
+        "We need `attic` and `nix`. To get `attic` fast. Plain.\n\n- `a` — b `c`\n\n"
+        "Run `make ci. Then` the GPU lane.\n"
+    )
     sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
     assert [(s["text"], s.get("codes", [])) for s in sentences] == [
         ("We need attic and nix.", ["attic", "nix"]),
         ("To get attic fast.", ["attic"]),
         ("Plain.", []),
         ("a — b c", ["a", "c"]),
+        ("Run make ci.", ["make ci. Then"]),  # a code span in two sentences is in both
+        ("Then the GPU lane.", ["make ci. Then"]),
     ]
