@@ -161,6 +161,7 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # row's cells joined with " | "
                 "cell": NUM,
                 "row": STR,
+                "row_prose": STR,  # the row without its inline code
                 "table_headers": STR,
                 # task-list items only: "open" (- [ ]) or "done" (- [x])
                 "task": STR,

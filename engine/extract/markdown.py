@@ -209,6 +209,7 @@ class _Walker:
         self.column = 0
         self.headers: list[str] = []
         self.row_cells: list[str] = []  # the text of each cell of the row read now
+        self.row_prose: list[str] = []  # the same with the inline code left out
         self.row_records: list[Record] = []  # the sentences of that row
         self.parts: list[str] = []
         self.runs: list[_Where] = []
@@ -406,7 +407,7 @@ class _Walker:
         elif name in ("TableHead", "TableRow"):
             self.in_head = name == "TableHead"
             self.column = 0
-            self.row_cells, self.row_records = [], []
+            self.row_cells, self.row_prose, self.row_records = [], [], []
         elif name == "Table":
             self.headers = []
         elif name == "CodeBlock":
@@ -486,8 +487,18 @@ class _Walker:
     def _end_cell(self) -> None:
         """A table cell ends: its sentences, and the row facts of every sentence of
         the row so far (``cell``: the column; ``row``: the cells' text joined with
-        `` | ``; ``table_headers``: the header row's, joined the same way)."""
-        text = " ".join("".join(self.parts).split())
+        `` | ``; ``row_prose``: the same without inline code, so the forge's own
+        file name in "Config file | `.gitlab-ci.yml`" is not prose; ``table_headers``:
+        the header row's, joined like ``row``)."""
+        raw = "".join(self.parts)
+        text = " ".join(raw.split())
+        prose = text
+        if self.codes:
+            kept, at = [], 0
+            for offset, code in self.codes:
+                kept.append(raw[at:offset])
+                at = offset + len(code)
+            prose = " ".join("".join([*kept, raw[at:]]).split())
         if self.in_head:
             self.headers.append(text)
             header = text
@@ -499,9 +510,12 @@ class _Walker:
             record["cell"] = self.column
         self.row_records += self.sentences[first:]
         self.row_cells.append(text)
+        self.row_prose.append(prose)
         row, headers = " | ".join(self.row_cells), " | ".join(self.headers)
+        row_prose = " | ".join(self.row_prose)
         for record in self.row_records:
             record["row"], record["table_headers"] = row, headers
+            record["row_prose"] = row_prose
         self.column += 1
 
     def _emit(self, block: str, header: str) -> str:

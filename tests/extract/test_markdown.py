@@ -541,3 +541,18 @@ def test_sentences_carry_their_inline_code() -> None:
         ("Run make ci.", ["make ci. Then"]),  # a code span in two sentences is in both
         ("Then the GPU lane.", ["make ci. Then"]),
     ]
+
+
+def test_table_rows_carry_their_prose_without_inline_code() -> None:
+    text = (
+        "| Feature | GitLab CI | GitHub Actions |\n|---|---|---|\n"
+        "| Config file | `.gitlab-ci.yml` | `.github/workflows/*.yml` |\n"
+        "| Scaling | HPA `(warm)` too | ARC |\n"
+    )
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    rows = {(s["row"], s["row_prose"]) for s in sentences if s["block"] == "table_cell"}
+    assert rows == {
+        ("Feature | GitLab CI | GitHub Actions", "Feature | GitLab CI | GitHub Actions"),
+        ("Config file | .gitlab-ci.yml | .github/workflows/*.yml", "Config file |  | "),
+        ("Scaling | HPA (warm) too | ARC", "Scaling | HPA too | ARC"),
+    }
