@@ -173,6 +173,9 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # its block opens with, when a dash or colon follows it
                 # ("`NVIDIA_VISIBLE_DEVICES=all` — expose all GPUs")
                 "term": STR,
+                # list items only: the sentence that leads into their list,
+                # when it ends with a colon ("An enabled caller supplies:")
+                "lead": STR,
             },
         ),
         _record(

@@ -222,6 +222,11 @@ class _Walker:
         self.links: list[list[int]] = []
         # the code spans of the prose read now: (offset into its text, the code)
         self.codes: list[tuple[int, str]] = []
+        # the last sentence of the prose emitted last, until a heading, table or
+        # code block comes between; and the lead-in of each list the events are
+        # in (that sentence when it ends with a colon, else ""), innermost last
+        self.last_sentence = ""
+        self.leads: list[str] = []
 
     def walk(self, parser: pyromark.Markdown, text: str) -> None:
         """Read every event of ``text`` (the file from byte ``base`` on).
@@ -398,6 +403,10 @@ class _Walker:
         """A block starts (one of ``_STARTS``); the prose before it is emitted already."""
         if name == "Heading":
             self.level = int(tag[name]["level"][1])
+            self.last_sentence = ""
+        elif name == "List":
+            lead = self.last_sentence
+            self.leads.append(lead if lead.endswith(":") else "")
         elif name in _CONTAINERS:
             self.containers.append(_CONTAINERS[name])
             self.block = self.containers[-1]
@@ -410,8 +419,10 @@ class _Walker:
             self.row_cells, self.row_prose, self.row_records = [], [], []
         elif name == "Table":
             self.headers = []
+            self.last_sentence = ""
         elif name == "CodeBlock":
             self.raw = _code_block(tag[name])
+            self.last_sentence = ""
         elif name == "HtmlBlock":
             self.raw = _Raw("html")
         elif name == "MetadataBlock":
@@ -426,7 +437,10 @@ class _Walker:
         else:
             if self.parts:
                 self._emit(self.block, "")
-            if name in _CONTAINERS:
+            if name == "List":
+                self.leads.pop()
+                self.last_sentence = ""
+            elif name in _CONTAINERS:
                 self.quotes -= name == "BlockQuote"
                 if name == "Item":
                     self.tasks.pop()
@@ -561,6 +575,11 @@ class _Walker:
                         "_map": line_map,
                     }
                 )
+        if spans and block != "table_cell":
+            self.last_sentence = self.sentences[-1]["text"]
+            if block == "list_item" and self.leads and self.leads[-1]:
+                for record in self.sentences[first:]:
+                    record["lead"] = self.leads[-1]
         if spans and (self.links or (self.tasks and self.tasks[-1])):
             self._item_facts(text, spans, self.sentences[first:])
         if spans and self.codes:
@@ -635,10 +654,10 @@ _INLINE = frozenset(
 _CONTAINERS = {"BlockQuote": "blockquote", "Item": "list_item", "FootnoteDefinition": "paragraph"}
 # the blocks whose start or end does more than end the prose before them
 _STARTS = frozenset(
-    {"Heading", *_CONTAINERS, "TableHead", "TableRow", "Table", "CodeBlock", "HtmlBlock"}
-    | {"MetadataBlock"}
+    {"Heading", *_CONTAINERS, "List", "TableHead", "TableRow", "Table", "CodeBlock"}
+    | {"HtmlBlock", "MetadataBlock"}
 )
-_ENDS = frozenset({"Heading", *_CONTAINERS})
+_ENDS = frozenset({"Heading", *_CONTAINERS, "List"})
 
 
 def _code_block(kind: Any) -> _Raw:

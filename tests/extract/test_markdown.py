@@ -556,3 +556,22 @@ def test_table_rows_carry_their_prose_without_inline_code() -> None:
         ("Config file | .gitlab-ci.yml | .github/workflows/*.yml", "Config file |  | "),
         ("Scaling | HPA (warm) too | ARC", "Scaling | HPA too | ARC"),
     }
+
+
+def test_list_items_carry_the_sentence_that_leads_into_their_list() -> None:
+    text = (
+        "# T\n\nSome prose. An enabled caller supplies:\n\n<!-- a comment -->\n"
+        "- the group;\n- a matrix naming `darwin`:\n  - nested\n\n"
+        "Other text.\n\n- no colon before\n\nIntro:\n\n```sh\nx\n```\n\n- after code\n\n"
+        "| a |\n|---|\n| cell: |\n\n- after a table\n"
+    )
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    items = [(s["text"], s.get("lead", "")) for s in sentences if s["block"] == "list_item"]
+    assert items == [
+        ("the group;", "An enabled caller supplies:"),
+        ("a matrix naming darwin:", "An enabled caller supplies:"),
+        ("nested", "a matrix naming darwin:"),
+        ("no colon before", ""),
+        ("after code", ""),
+        ("after a table", ""),
+    ]
