@@ -6,7 +6,8 @@ mix of nested sets and dotted paths (``inputs.x.url = ...;``,
 ``inputs = { x = { url = ...; }; };``). Values must be literals, as Nix
 requires there: strings without ``${}``, indented strings, bare URIs,
 numbers, booleans and lists of those. Anything else, and any syntax error,
-becomes a problem with a position.
+becomes a problem with a position (a trailing comma in a function's formals,
+``{ self, nixpkgs, }:``, is valid Nix, not an error).
 
 An input's record sits on its ``url`` string, or on its name when it has
 none (``follows``-only inputs, ``{ type = "github"; owner = ...; }`` sets,
@@ -134,8 +135,8 @@ class _FlakeReader:
 
     def read(self) -> None:
         root = Parser(_NIX).parse(self.data).root_node
-        if root.has_error:
-            self._syntax_error(root)
+        if root.has_error and (error := _first_error(root)) is not None:
+            self._syntax_error(error)
             return
         body = _flake_body(root)
         if body is None:
@@ -145,14 +146,8 @@ class _FlakeReader:
         self._inputs([leaf for leaf in leaves if leaf.path[0] == "inputs"])
         self._nix_config([leaf for leaf in leaves if leaf.path[0] == "nixConfig"])
 
-    def _syntax_error(self, root: Node) -> None:
+    def _syntax_error(self, node: Node) -> None:
         """Report the first syntax error, as Nix does."""
-        node = root
-        while not (node.is_error or node.is_missing):
-            broken = [child for child in node.children if child.has_error]
-            if not broken:
-                break
-            node = broken[0]
         snippet = self._text(node).split("\n", 1)[0][:40]
         message = f"missing '{node.type}'" if node.is_missing else f"syntax error at '{snippet}'"
         self._problem(node, f"cannot parse flake.nix: {message}")
@@ -316,6 +311,36 @@ class _FlakeReader:
     def _problem(self, node: Node, message: str) -> None:
         line, column = self.offsets.position(node.start_byte)
         self.result.problems.append(Problem(self.source.path, line, column, message))
+
+
+def _first_error(node: Node) -> Node | None:
+    """The first error or missing node under ``node``, in source order, but for
+    the formal tree-sitter-nix 0.1.0 (the grammar on PyPI) finds missing after
+    a trailing comma: ``{ self, nixpkgs, }:`` is valid Nix (fixed upstream in
+    tree-sitter-nix's "Handle trailing comma in formals", not released)."""
+    if node.is_error or (node.is_missing and not _trailing_formal(node)):
+        return node
+    for child in node.children:
+        if child.has_error and (error := _first_error(child)) is not None:
+            return error
+    return None
+
+
+def _trailing_formal(node: Node) -> bool:
+    """``node`` is the missing identifier of an empty formal between a comma and
+    the closing brace of a function's formals."""
+    formal = node.parent
+    if formal is None or formal.type != "formal" or formal.start_byte != formal.end_byte:
+        return False
+    before, after = formal.prev_sibling, formal.next_sibling
+    return (
+        formal.parent is not None
+        and formal.parent.type == "formals"
+        and before is not None
+        and before.type == ","
+        and after is not None
+        and after.type == "}"
+    )
 
 
 def _named(node: Node) -> list[Node]:

@@ -175,6 +175,18 @@ def test_syntax_errors_report_the_first_one() -> None:
     assert extraction.records == {}
 
 
+def test_a_trailing_comma_in_formals_is_valid_nix() -> None:
+    text = '{\n  inputs.a.url = "github:o/a";\n  outputs = { self, a, }: { };\n}\n'
+    extraction = read_nix(text)
+    assert extraction.problems == []
+    assert [r["name"] for r in extraction.records["flake_inputs"]] == ["a"]
+    # an empty formal anywhere else, or a missing value after one, is still an error
+    assert problems(read_nix("{ outputs = { self, , a }: { }; }\n"))[0][:2] == (1, 19)
+    assert problems(read_nix("{ outputs = { self, a, }: { x = ; }; }\n"))[0][2] == (
+        "cannot parse flake.nix: missing 'identifier'"
+    )
+
+
 def test_a_flake_that_is_not_an_attribute_set() -> None:
     assert problems(read_nix("import ./flake-impl.nix\n")) == [
         (1, 1, "flake.nix is not an attribute set")
