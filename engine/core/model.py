@@ -176,6 +176,10 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # list items only: the sentence that leads into their list,
                 # when it ends with a colon ("An enabled caller supplies:")
                 "lead": STR,
+                # every sentence but a block's first: the sentence before it in
+                # its block ("Buildbot-nix integrates with Gitea." before "This
+                # enables webhooks.")
+                "prev": STR,
             },
         ),
         _record(

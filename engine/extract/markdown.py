@@ -575,6 +575,10 @@ class _Walker:
                         "_map": line_map,
                     }
                 )
+        if len(spans) > 1:  # ``prev``: the sentence before, in the same block
+            records = self.sentences[first:]
+            for before, record in zip(records, records[1:], strict=False):
+                record["prev"] = before["text"]
         if spans and block != "table_cell":
             self.last_sentence = self.sentences[-1]["text"]
             if block == "list_item" and self.leads and self.leads[-1]:

@@ -575,3 +575,16 @@ def test_list_items_carry_the_sentence_that_leads_into_their_list() -> None:
         ("after code", ""),
         ("after a table", ""),
     ]
+
+
+def test_sentences_carry_the_one_before_them_in_their_block() -> None:
+    text = "One. Two here.\nThree.\n\nNew block.\n\n- item one. item two\n"
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    assert [(s["text"], s.get("prev", "")) for s in sentences] == [
+        ("One.", ""),
+        ("Two here.", "One."),
+        ("Three.", "Two here."),
+        ("New block.", ""),
+        ("item one.", ""),
+        ("item two", "item one."),
+    ]
