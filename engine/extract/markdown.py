@@ -34,7 +34,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, count, repeat
+from itertools import accumulate, compress, count, pairwise, repeat
 from operator import add, not_
 from typing import Any
 
@@ -576,8 +576,7 @@ class _Walker:
                     }
                 )
         if len(spans) > 1:  # ``prev``: the sentence before, in the same block
-            records = self.sentences[first:]
-            for before, record in zip(records, records[1:], strict=False):
+            for before, record in pairwise(self.sentences[first:]):
                 record["prev"] = before["text"]
         if spans and block != "table_cell":
             self.last_sentence = self.sentences[-1]["text"]
