@@ -147,11 +147,13 @@ RECORD_TYPES: dict[str, RecordType] = {
         _record(
             "Sentence",
             "A sentence of prose in a Markdown file (headings, paragraphs, list "
-            "items, table cells, block quotes). Inline code spans keep their text in "
+            "items, table cells, block quotes, the front matter's description). Inline code spans keep their text in "
             "the sentence and are also `code` records; code blocks are never sentences.",
             {
                 "text": STR,
-                "block": STR,  # heading | paragraph | list_item | table_cell | blockquote
+                # heading | paragraph | list_item | table_cell | blockquote, or
+                # front_matter (the front matter's description)
+                "block": STR,
                 "heading": STR,  # the heading path joined with " > "
                 "headings": list_of(STR),
                 "table_header": STR,  # for table cells: the column's header text

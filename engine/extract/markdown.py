@@ -482,6 +482,37 @@ class _Walker:
             return
         if documents and documents[0].is_map:
             self.front_matter = documents[0].plain()
+            self._front_matter_prose(documents[0], text, self.lines.pos(raw.start)[0])
+
+    def _front_matter_prose(self, document: yamlsrc.Node, text: str, first: int) -> None:
+        """The front matter's ``description`` as sentences (block ``front_matter``):
+        a landing page whose body is a template holds its words only there (its
+        ``title`` is the page's heading, mostly repeated by its first heading).
+        A sentence stands where its text is found on the value's line, else at
+        the value's start."""
+        node = document.get("description")
+        if node is None or not isinstance(node.value, str):
+            return
+        value = " ".join(node.value.split())
+        source = yamlsrc.split_lines(text)[node.line - 1] if node.line == node.end_line else ""
+        line, at = first + node.line - 1, node.column - 1
+        for start, end in split(value):
+            sentence = value[start:end]
+            found = source.find(sentence, at)
+            column = found + 1 if found >= 0 else node.column
+            at = found + len(sentence) if found >= 0 else at
+            record = position(self.path, line, column, line, column + len(sentence))
+            record.update(
+                text=sentence,
+                block="front_matter",
+                heading="",
+                headings=[],
+                table_header="",
+                in_blockquote=False,
+                front_matter=self.front_matter,
+                _map=[[0, line, column]],
+            )
+            self.sentences.append(record)
 
     def _end_heading(self) -> None:
         level, self.level = self.level, 0

@@ -588,3 +588,26 @@ def test_sentences_carry_the_one_before_them_in_their_block() -> None:
         ("item one.", ""),
         ("item two", "item one."),
     ]
+
+
+def test_front_matter_description_is_prose() -> None:
+    text = (
+        "---\ntemplate: home.html\ntitle: Build macOS VMs\n"
+        "description: Native speed.  Many integrations, GitLab too.\n"
+        "tags: [a]\n---\n\n# Home\n"
+    )
+    extraction = extract(SourceFile("docs/index.md", text, "markdown"))
+    got = [(s["block"], s["text"], s["line"], s["column"]) for s in extraction.records["sentences"]]
+    assert got == [
+        ("front_matter", "Native speed.", 4, 14),
+        ("front_matter", "Many integrations, GitLab too.", 4, 29),
+        ("heading", "Home", 8, 3),
+    ]
+    assert column_of(source_lines(text), 4, "Many") == 29
+    # a folded value stands at its start when its text is not on one line
+    folded = "---\ndescription: >\n  One line.\n  Two line.\n---\n"
+    sentences = extract(SourceFile("a.md", folded, "markdown")).records["sentences"]
+    assert [(s["text"], s["line"], s["column"]) for s in sentences] == [
+        ("One line.", 2, 14),
+        ("Two line.", 2, 14),
+    ]
