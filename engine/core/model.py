@@ -147,8 +147,9 @@ RECORD_TYPES: dict[str, RecordType] = {
         _record(
             "Sentence",
             "A sentence of prose in a Markdown file (headings, paragraphs, list "
-            "items, table cells, block quotes, the front matter's description). Inline code spans keep their text in "
-            "the sentence and are also `code` records; code blocks are never sentences.",
+            "items, table cells, block quotes, the front matter's description). "
+            "Inline code spans keep their text in the sentence and are also `code` "
+            "records; code blocks are never sentences.",
             {
                 "text": STR,
                 # heading | paragraph | list_item | table_cell | blockquote, or
