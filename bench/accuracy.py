@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pathspec
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,7 +78,7 @@ NOT_JUDGED = frozenset({"runner-class-needs-proof.matrix"})
 
 VERDICTS = ("claim", "mention")
 LABEL_KEYS = frozenset({"path", "line", "end_line", "boundary", "verdict", "reason", "text"})
-FILE_KEYS = frozenset({"version", "repo", "commit", "ledger", "surfaces", "labels"})
+FILE_KEYS = frozenset({"version", "repo", "commit", "ledger", "surfaces", "scope", "labels"})
 REAL_NAME = re.compile(r"^(?P<owner>[\w.-]+)__(?P<repo>[\w.-]+)@(?P<commit>[0-9a-f]{40})$")
 
 
@@ -140,6 +141,7 @@ class LabelFile:
     ledger: str | dict[str, Any]
     labels: list[Label]
     surfaces: list[str] | None = None
+    scope: list[str] | None = None  # gitignore-style: the files the labels cover
     repo: str | None = None
     commit: str | None = None
 
@@ -163,13 +165,14 @@ def load_labels(path: Path) -> LabelFile:
         where,
         "ledger must be a file of the case or the ledger's content",
     )
-    surfaces = data.get("surfaces")
-    _require(
-        surfaces is None
-        or (isinstance(surfaces, list) and all(isinstance(s, str) and s for s in surfaces)),
-        where,
-        "surfaces must be a list of paths",
-    )
+    surfaces, scope = data.get("surfaces"), data.get("scope")
+    for key, value in (("surfaces", surfaces), ("scope", scope)):
+        _require(
+            value is None
+            or (isinstance(value, list) and all(isinstance(s, str) and s for s in value)),
+            where,
+            f"{key} must be a list of paths",
+        )
     entries = data.get("labels")
     _require(isinstance(entries, list) and len(entries) > 0, where, "labels must be a list")
     labels = [_label(entry, f"{where}: labels[{index}]") for index, entry in enumerate(entries)]
@@ -183,6 +186,7 @@ def load_labels(path: Path) -> LabelFile:
         ledger=ledger,
         labels=labels,
         surfaces=list(surfaces) if surfaces is not None else None,
+        scope=list(scope) if scope is not None else None,
         repo=data.get("repo"),
         commit=data.get("commit"),
     )
@@ -634,7 +638,17 @@ def judge_real(
     """Score one labelled public repo at the commit of its checkout."""
     labels, problems = placed(load_labels(label_file), checkout)
     findings = run_check(checkout, labels, case_dir=None, now=now, proofgate=proofgate)
-    return Judged(label_file.stem, score(labels.labels, findings, Sentences(checkout)), problems)
+    judged = labels.labels
+    if labels.scope is not None:  # what lies outside the files the labels cover is not judged
+        covered = pathspec.GitIgnoreSpec.from_lines(labels.scope)
+        findings = [f for f in findings if covered.match_file(f.path)]
+        judged = [label for label in judged if covered.match_file(label.path)]
+        problems += [
+            f"{label.where}: outside the scope"
+            for label in labels.labels
+            if not covered.match_file(label.path)
+        ]
+    return Judged(label_file.stem, score(judged, findings, Sentences(checkout)), problems)
 
 
 def cases(fixtures: Path = FIXTURES) -> list[Path]:

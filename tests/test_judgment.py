@@ -205,3 +205,31 @@ def test_real_repo_labels_by_reference(tmp_path: Path) -> None:
     # the surfaces replace the default product surface: README.md is not judged for B10
     assert result.score.counts["B10"].tp == 1
     assert result.score.counts["B10"].fp == 0
+
+
+def test_real_repo_scope_leaves_unlabelled_files_out(tmp_path: Path) -> None:
+    """Findings in files outside a label file's ``scope`` are not judged."""
+    name = "example__scoped@" + "0" * 40
+    checkout = tmp_path / name
+    (checkout / "docs" / "old").mkdir(parents=True)
+    claim = "Forgejo runners are available to every team.\n"
+    (checkout / "README.md").write_text(claim, encoding="utf-8")
+    (checkout / "docs" / "old" / "v1.md").write_text(claim, encoding="utf-8")
+    ledger = yaml.safe_load((FIXTURES / "platform-docs" / "proofs.yaml").read_text())
+    labels = {
+        "version": 1,
+        "ledger": ledger,
+        "scope": ["*", "!/docs/old/**"],
+        "labels": [
+            {"path": path, "line": 1, "boundary": "B7", "verdict": "claim", "reason": "r"}
+            for path in ("README.md", "docs/old/v1.md")
+        ],
+    }
+    label_file = tmp_path / f"{name}.yaml"
+    label_file.write_text(yaml.safe_dump(labels), encoding="utf-8")
+    if shutil.which(PROOFGATE) is None:
+        pytest.skip("proofgate is not installed beside this interpreter")
+    result = accuracy.judge_real(label_file, checkout, proofgate=[PROOFGATE])
+    assert result.problems == ["docs/old/v1.md:1: outside the scope"]
+    counts = result.score.counts["B7"]
+    assert (counts.claims, counts.tp, counts.fp, counts.unlabelled) == (1, 1, 0, 0)
