@@ -441,7 +441,9 @@ class _Walker:
                 self.leads.pop()
                 self.last_sentence = ""
             elif name in _CONTAINERS:
-                self.quotes -= name == "BlockQuote"
+                if name == "BlockQuote":  # a quote's last words lead into no list outside it
+                    self.quotes -= 1
+                    self.last_sentence = ""
                 if name == "Item":
                     self.tasks.pop()
                 self.containers.pop()
@@ -488,29 +490,32 @@ class _Walker:
         """The front matter's ``description`` as sentences (block ``front_matter``):
         a landing page whose body is a template holds its words only there (its
         ``title`` is the page's heading, mostly repeated by its first heading).
-        A sentence stands where its text is found on the value's line, else at
-        the value's start."""
+        Each sentence stands where its words are written, on whichever line of
+        a quoted, folded or literal value they are (escapes and line breaks
+        aligned as in a code span)."""
         node = document.get("description")
         if node is None or not isinstance(node.value, str):
             return
         value = " ".join(node.value.split())
-        source = yamlsrc.split_lines(text)[node.line - 1] if node.line == node.end_line else ""
-        line, at = first + node.line - 1, node.column - 1
+        lines = yamlsrc.split_lines(text)[node.line - 1 : node.end_line]
+        lines[-1] = lines[-1][: node.end_column - 1]
+        lines[0] = lines[0][node.column - 1 :]
+        runs = _align("\n".join(lines), value, first + node.line - 1, node.column)
+        offsets = [run[0] for run in runs] + [len(value)]
+        wheres: list[_Where] = [run[1:] for run in runs]
         for start, end in split(value):
-            sentence = value[start:end]
-            found = source.find(sentence, at)
-            column = found + 1 if found >= 0 else node.column
-            at = found + len(sentence) if found >= 0 else at
-            record = position(self.path, line, column, line, column + len(sentence))
+            line_map, end_line, end_column = _source_map(offsets, wheres, start, end)
+            _, line, column = line_map[0]
+            record = position(self.path, line, column, end_line, end_column)
             record.update(
-                text=sentence,
+                text=value[start:end],
                 block="front_matter",
                 heading="",
                 headings=[],
                 table_header="",
                 in_blockquote=False,
                 front_matter=self.front_matter,
-                _map=[[0, line, column]],
+                _map=line_map,
             )
             self.sentences.append(record)
 

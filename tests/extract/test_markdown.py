@@ -563,7 +563,8 @@ def test_list_items_carry_the_sentence_that_leads_into_their_list() -> None:
         "# T\n\nSome prose. An enabled caller supplies:\n\n<!-- a comment -->\n"
         "- the group;\n- a matrix naming `darwin`:\n  - nested\n\n"
         "Other text.\n\n- no colon before\n\nIntro:\n\n```sh\nx\n```\n\n- after code\n\n"
-        "| a |\n|---|\n| cell: |\n\n- after a table\n"
+        "| a |\n|---|\n| cell: |\n\n- after a table\n\n> Quoted:\n>\n> - in the quote\n\n"
+        "> Quoted last:\n\n- after the quote\n"
     )
     sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
     items = [(s["text"], s.get("lead", "")) for s in sentences if s["block"] == "list_item"]
@@ -574,6 +575,8 @@ def test_list_items_carry_the_sentence_that_leads_into_their_list() -> None:
         ("no colon before", ""),
         ("after code", ""),
         ("after a table", ""),
+        ("in the quote", "Quoted:"),
+        ("after the quote", ""),  # a quote's last words lead into no list outside it
     ]
 
 
@@ -604,10 +607,25 @@ def test_front_matter_description_is_prose() -> None:
         ("heading", "Home", 8, 3),
     ]
     assert column_of(source_lines(text), 4, "Many") == 29
-    # a folded value stands at its start when its text is not on one line
-    folded = "---\ndescription: >\n  One line.\n  Two line.\n---\n"
-    sentences = extract(SourceFile("a.md", folded, "markdown")).records["sentences"]
-    assert [(s["text"], s["line"], s["column"]) for s in sentences] == [
-        ("One line.", 2, 14),
-        ("Two line.", 2, 14),
-    ]
+    # each sentence stands where its words are: on the lines of a folded or
+    # plain multi-line value, after a quote, across an escape (a reworded
+    # suggestion replaces exactly these columns)
+    for text, want in [
+        (
+            "---\ndescription: >\n  One line.\n  Two line.\n---\n",
+            [("One line.", 3, 3, 3, 12), ("Two line.", 4, 3, 4, 12)],
+        ),
+        (
+            "---\r\ndescription: Plain one.\r\n  Plain two.\r\n---\r\n",
+            [("Plain one.", 2, 14, 2, 24), ("Plain two.", 3, 3, 3, 13)],
+        ),
+        (
+            '---\ndescription: "Say \\"GitLab\\". Next."\n---\n',
+            [('Say "GitLab".', 2, 15, 2, 30), ("Next.", 2, 31, 2, 36)],
+        ),
+    ]:
+        sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+        got = [
+            (s["text"], s["line"], s["column"], s["end_line"], s["end_column"]) for s in sentences
+        ]
+        assert got == want
