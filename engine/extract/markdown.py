@@ -369,13 +369,8 @@ class _Walker:
             self.parts.append(value)
             self.runs.append((line, column, line, end_column))
         else:
-            runs = _align(inner, value, line, column + fence)
-            for index, (offset, *where) in enumerate(runs):
-                stop = runs[index + 1][0] if index + 1 < len(runs) else len(value)
-                self.parts.append(value[offset:stop])
-                self.runs.append((where[0], where[1], where[2], where[3]))
-            _, line, column, _, _ = runs[0]
-            _, _, _, end_line, end_column = runs[-1]
+            column += fence
+            line, column, end_line, end_column = self._add_aligned(inner, value, line, column)
         self.code.append(
             {
                 "path": self.path,
@@ -389,6 +384,17 @@ class _Walker:
                 "heading": self.heading,
             }
         )
+
+    def _add_aligned(self, source: str, value: str, line: int, column: int) -> _Where:
+        """Add ``value`` to the prose read now, piece by piece where it stands in
+        ``source`` (its text as written from ``line``/``column``: escapes, line
+        breaks, :func:`_align`); return where it starts and ends."""
+        runs = _align(source, value, line, column)
+        for index, (offset, *where) in enumerate(runs):
+            stop = runs[index + 1][0] if index + 1 < len(runs) else len(value)
+            self.parts.append(value[offset:stop])
+            self.runs.append((where[0], where[1], where[2], where[3]))
+        return runs[0][1], runs[0][2], runs[-1][3], runs[-1][4]
 
     def on_inline_html(self, value: str, start: int, end: int) -> bool:
         """Add an ``html`` record; return whether the tag is a ``<br>``."""
@@ -496,28 +502,13 @@ class _Walker:
         node = document.get("description")
         if node is None or not isinstance(node.value, str):
             return
-        value = " ".join(node.value.split())
         lines = yamlsrc.split_lines(text)[node.line - 1 : node.end_line]
         lines[-1] = lines[-1][: node.end_column - 1]
         lines[0] = lines[0][node.column - 1 :]
-        runs = _align("\n".join(lines), value, first + node.line - 1, node.column)
-        offsets = [run[0] for run in runs] + [len(value)]
-        wheres: list[_Where] = [run[1:] for run in runs]
-        for start, end in split(value):
-            line_map, end_line, end_column = _source_map(offsets, wheres, start, end)
-            _, line, column = line_map[0]
-            record = position(self.path, line, column, end_line, end_column)
-            record.update(
-                text=value[start:end],
-                block="front_matter",
-                heading="",
-                headings=[],
-                table_header="",
-                in_blockquote=False,
-                front_matter=self.front_matter,
-                _map=line_map,
-            )
-            self.sentences.append(record)
+        value = " ".join(node.value.split())
+        self._add_aligned("\n".join(lines), value, first + node.line - 1, node.column)
+        self._emit("front_matter", "")
+        self.last_sentence = ""  # it leads into no list of the body
 
     def _end_heading(self) -> None:
         level, self.level = self.level, 0
