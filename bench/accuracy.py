@@ -752,6 +752,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="print only the fixtures' floors for tests/test_judgment.py (FLOORS, MAX_DUPLICATES)",
     )
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except (LabelError, yaml.YAMLError) as exc:  # a label file that cannot be read
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     proofgate = shlex.split(args.proofgate)
     judged = [judge_fixtures(args.fixtures, now=args.now, proofgate=proofgate)]
     if args.floors:

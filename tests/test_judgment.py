@@ -233,3 +233,18 @@ def test_real_repo_scope_leaves_unlabelled_files_out(tmp_path: Path) -> None:
     assert result.problems == ["docs/old/v1.md:1: outside the scope"]
     counts = result.score.counts["B7"]
     assert (counts.claims, counts.tp, counts.fp, counts.unlabelled) == (1, 1, 0, 0)
+
+
+def test_a_bad_label_file_is_an_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "example__bad@" + "0" * 40
+    (tmp_path / "repos" / name).mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "labels" / f"{name}.yaml").write_text(
+        "version: 1\nledger: {}\nscope: notalist\nlabels: []\n", encoding="utf-8"
+    )
+    argv = ["--repos", str(tmp_path / "repos"), "--labels", str(tmp_path / "labels")]
+    assert accuracy.main([*argv, "--fixtures", str(tmp_path / "fixtures")]) == 2
+    assert "scope must be a list of paths" in capsys.readouterr().err
