@@ -424,7 +424,10 @@ def run_check(
             "--now",
             now,
         ]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+        except OSError as exc:  # not installed, not executable
+            raise RuntimeError(f"cannot run {shlex.join(command[:1])}: {exc.strerror}") from exc
         if done.returncode not in (0, 1):
             raise RuntimeError(
                 f"{shlex.join(command)} exited {done.returncode}:\n{done.stderr.strip()}"
@@ -754,8 +757,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except (LabelError, yaml.YAMLError) as exc:  # a label file that cannot be read
-        print(f"error: {exc}", file=sys.stderr)
+    except (LabelError, yaml.YAMLError, RuntimeError) as exc:  # a label file that cannot
+        print(f"error: {exc}", file=sys.stderr)  # be read, a proofgate that cannot run
         return 2
 
 

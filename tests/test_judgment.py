@@ -248,3 +248,21 @@ def test_a_bad_label_file_is_an_error_not_a_traceback(
     argv = ["--repos", str(tmp_path / "repos"), "--labels", str(tmp_path / "labels")]
     assert accuracy.main([*argv, "--fixtures", str(tmp_path / "fixtures")]) == 2
     assert "scope must be a list of paths" in capsys.readouterr().err
+
+
+def test_a_proofgate_that_cannot_run_is_an_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = tmp_path / "fixtures" / "one"
+    (case / "docs").mkdir(parents=True)
+    (case / "docs" / "a.md").write_text("GitLab runners are available.\n", encoding="utf-8")
+    (case / "proofs.yaml").write_text("primary_forge: github\n", encoding="utf-8")
+    (case / "labels.yaml").write_text(
+        "version: 1\nledger: proofs.yaml\nlabels:\n"
+        "  - {path: docs/a.md, line: 1, boundary: B7, verdict: claim, reason: r}\n",
+        encoding="utf-8",
+    )
+    missing = str(tmp_path / "no-such-proofgate")
+    argv = ["--fixtures", str(tmp_path / "fixtures"), "--proofgate", missing]
+    assert accuracy.main(argv) == 2
+    assert f"cannot run {missing}" in capsys.readouterr().err
