@@ -179,6 +179,9 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # list items only: the sentence that leads into their list,
                 # when it ends with a colon ("An enabled caller supplies:")
                 "lead": STR,
+                # items of a nested list only: the last sentence of the item
+                # their list is nested in ("macOS" over "  - 14 (Sonoma)")
+                "parent": STR,
                 # every sentence but a block's first: the sentence before it in
                 # its block ("Buildbot-nix integrates with Gitea." before "This
                 # enables webhooks.")

@@ -227,6 +227,9 @@ class _Walker:
         # in (that sentence when it ends with a colon, else ""), innermost last
         self.last_sentence = ""
         self.leads: list[str] = []
+        # the item each list the events are in is nested in: that item's last
+        # sentence, or "" for a list that is not in a list item; innermost last
+        self.parents: list[str] = []
 
     def walk(self, parser: pyromark.Markdown, text: str) -> None:
         """Read every event of ``text`` (the file from byte ``base`` on).
@@ -413,6 +416,7 @@ class _Walker:
         elif name == "List":
             lead = self.last_sentence
             self.leads.append(lead if lead.endswith(":") else "")
+            self.parents.append(lead if self.block == "list_item" else "")
         elif name in _CONTAINERS:
             self.containers.append(_CONTAINERS[name])
             self.block = self.containers[-1]
@@ -445,6 +449,7 @@ class _Walker:
                 self._emit(self.block, "")
             if name == "List":
                 self.leads.pop()
+                self.parents.pop()
                 self.last_sentence = ""
             elif name in _CONTAINERS:
                 if name == "BlockQuote":  # a quote's last words lead into no list outside it
@@ -610,6 +615,9 @@ class _Walker:
             if block == "list_item" and self.leads and self.leads[-1]:
                 for record in self.sentences[first:]:
                     record["lead"] = self.leads[-1]
+            if block == "list_item" and self.parents and self.parents[-1]:
+                for record in self.sentences[first:]:
+                    record["parent"] = self.parents[-1]
         if spans and (self.links or (self.tasks and self.tasks[-1])):
             self._item_facts(text, spans, self.sentences[first:])
         if spans and self.codes:

@@ -580,6 +580,32 @@ def test_list_items_carry_the_sentence_that_leads_into_their_list() -> None:
     ]
 
 
+def test_items_of_a_nested_list_carry_the_item_it_is_nested_in() -> None:
+    text = (
+        "- macOS [^1]\n  - 12 (Monterey)\n  - 13\n- Windows\n  - 10\n\n"
+        "Intro:\n\n- a:\n  - b\n    - c\n- d\n\n> - q\n>   - r\n\n"
+        "1. one\n   more of it\n   - sub\n\nAfter.\n\n- top\n"
+    )
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    items = [(s["text"], s.get("parent", "")) for s in sentences if s["block"] == "list_item"]
+    assert items == [
+        ("macOS [^1]", ""),
+        ("12 (Monterey)", "macOS [^1]"),
+        ("13", "macOS [^1]"),
+        ("Windows", ""),
+        ("10", "Windows"),
+        ("a:", ""),
+        ("b", "a:"),
+        ("c", "b"),
+        ("d", ""),
+        ("q", ""),
+        ("r", "q"),
+        ("one more of it", ""),
+        ("sub", "one more of it"),
+        ("top", ""),
+    ]
+
+
 def test_sentences_carry_the_one_before_them_in_their_block() -> None:
     text = "One. Two here.\nThree.\n\nNew block.\n\n- item one. item two\n"
     sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
