@@ -176,8 +176,9 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # its block opens with, when a dash or colon follows it
                 # ("`NVIDIA_VISIBLE_DEVICES=all` — expose all GPUs")
                 "term": STR,
-                # list items only: the sentence that leads into their list,
-                # when it ends with a colon ("An enabled caller supplies:")
+                # list items and table cells: the sentence that leads into their
+                # list or table, when it ends with a colon ("An enabled caller
+                # supplies:", "Here is a list of the instance types available:")
                 "lead": STR,
                 # items of a nested list only: the last sentence of the item
                 # their list is nested in ("macOS" over "  - 14 (Sonoma)")

@@ -227,6 +227,8 @@ class _Walker:
         # in (that sentence when it ends with a colon, else ""), innermost last
         self.last_sentence = ""
         self.leads: list[str] = []
+        # the sentence that leads into the table read now, when it ends with a colon
+        self.table_lead = ""
         # the item each list the events are in is nested in: that item's last
         # sentence, or "" for a list that is not in a list item; innermost last
         self.parents: list[str] = []
@@ -429,6 +431,8 @@ class _Walker:
             self.row_cells, self.row_prose, self.row_records = [], [], []
         elif name == "Table":
             self.headers = []
+            lead = self.last_sentence
+            self.table_lead = lead if lead.endswith(":") else ""
             self.last_sentence = ""
         elif name == "CodeBlock":
             self.raw = _code_block(tag[name])
@@ -554,6 +558,8 @@ class _Walker:
         self._emit("table_cell", header)
         for record in self.sentences[first:]:
             record["cell"] = self.column
+            if self.table_lead:
+                record["lead"] = self.table_lead
         self.row_records += self.sentences[first:]
         self.row_cells.append(text)
         self.row_prose.append(prose)

@@ -580,6 +580,25 @@ def test_list_items_carry_the_sentence_that_leads_into_their_list() -> None:
     ]
 
 
+def test_table_cells_carry_the_sentence_that_leads_into_their_table() -> None:
+    text = (
+        "Types available:\n\n| A | B |\n|---|---|\n| x | y |\n\nNo colon.\n\n"
+        "| C |\n|---|\n| z |\n\n- item\n\nLead:\n\n```\ncode\n```\n\n| D |\n|---|\n| w |\n"
+    )
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    cells = [(s["text"], s.get("lead", "")) for s in sentences if s["block"] == "table_cell"]
+    assert cells == [
+        ("A", "Types available:"),
+        ("B", "Types available:"),
+        ("x", "Types available:"),
+        ("y", "Types available:"),
+        ("C", ""),
+        ("z", ""),
+        ("D", ""),  # a code block between: it leads into the code, not the table
+        ("w", ""),
+    ]
+
+
 def test_items_of_a_nested_list_carry_the_item_it_is_nested_in() -> None:
     text = (
         "- macOS [^1]\n  - 12 (Monterey)\n  - 13\n- Windows\n  - 10\n\n"
