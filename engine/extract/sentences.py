@@ -19,8 +19,10 @@ The rules:
    decimals and versions (``3.14``, ``v1.2.3``), file names (``flake.nix``,
    ``.bazelrc``), URLs and mid-word ellipses inside their sentence.
 3. A single period does not end a sentence after:
-   - a common abbreviation (``e.g.``, ``i.e.``, ``etc.``, ``vs.``, ``cf.``,
-     ``approx.``, ``Dr.``, ``Mr.`` ... see ``ABBREVIATIONS``);
+   - a common abbreviation (``e.g.``, ``i.e.``, ``vs.``, ``cf.``,
+     ``approx.``, ``Dr.``, ``Mr.`` ... see ``ABBREVIATIONS``), and ``etc.``
+     unless an uppercase letter follows (``ENDING``: it mostly closes its
+     sentence then);
    - a numbering abbreviation followed by a digit (``No. 5``, ``Fig. 2``;
      "No. That is wrong." still splits);
    - an initial (``J. Smith``) or dotted letters (``U.S.``, ``a.m.``; an
@@ -46,7 +48,6 @@ ABBREVIATIONS = frozenset(
         "dr",
         "e.g",
         "esp",
-        "etc",
         "i.e",
         "inc",
         "incl",
@@ -63,6 +64,10 @@ ABBREVIATIONS = frozenset(
     }
 )
 """Words that a period abbreviates (lowercase, without the final period)."""
+
+ENDING = frozenset({"etc"})
+"""Abbreviations that end a list and, before an uppercase letter, mostly their
+sentence too ("... Travis, Circle, etc. It is no longer required")."""
 
 NUMBERING = frozenset({"ch", "eq", "fig", "figs", "no", "nos", "p", "pp", "sec", "vol"})
 """Abbreviations that stay inside a sentence when a number follows them."""
@@ -120,6 +125,8 @@ def _abbreviated(text: str, dot: int, after: int) -> bool:
         return False
     word = _word_before(text, dot)
     lower = word.lower()
+    if lower in ENDING:
+        return not text[after : after + 1].isupper()
     if lower in ABBREVIATIONS:
         return True
     if lower in NUMBERING:

@@ -38,6 +38,10 @@ def sentences(text: str) -> list[str]:
         ),
         ("Use the `gitlab` runner. then continue.", ["Use the `gitlab` runner.", "then continue."]),
         ('It said "done." iOS builds follow.', ['It said "done."', "iOS builds follow."]),
+        (
+            "Use Travis, Circle, etc. It is no longer required.",
+            ["Use Travis, Circle, etc.", "It is no longer required."],
+        ),
     ],
 )
 def test_splits(text: str, expected: list[str]) -> None:
@@ -49,7 +53,7 @@ def test_splits(text: str, expected: list[str]) -> None:
     [
         "Install Nix (e.g. With the installer) first.",
         "Use a cache, i.e. Attic, for speed.",
-        "Bazel, Nix, etc. Are all supported.",
+        "Bazel, Nix, etc. are all supported.",
         "Attic vs. Cachix is a fair question.",
         "Compare it, cf. The design notes.",
         "It takes approx. 3 minutes.",
