@@ -417,7 +417,10 @@ class _Walker:
             self.last_sentence = ""
         elif name == "List":
             lead = self.last_sentence
-            self.leads.append(lead if lead.endswith(":") else "")
+            # a list nested in an item that leads into nothing stays in its
+            # outer list's lead-in ("Limits:" over "- macOS" over "  - 2 VMs")
+            outer = self.leads[-1] if self.block == "list_item" and self.leads else ""
+            self.leads.append(lead if lead.endswith(":") else outer)
             self.parents.append(lead if self.block == "list_item" else "")
         elif name in _CONTAINERS:
             self.containers.append(_CONTAINERS[name])

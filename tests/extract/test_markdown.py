@@ -561,7 +561,7 @@ def test_table_rows_carry_their_prose_without_inline_code() -> None:
 def test_list_items_carry_the_sentence_that_leads_into_their_list() -> None:
     text = (
         "# T\n\nSome prose. An enabled caller supplies:\n\n<!-- a comment -->\n"
-        "- the group;\n- a matrix naming `darwin`:\n  - nested\n\n"
+        "- the group;\n- a matrix naming `darwin`:\n  - nested\n- macOS\n  - 2 VMs\n\n"
         "Other text.\n\n- no colon before\n\nIntro:\n\n```sh\nx\n```\n\n- after code\n\n"
         "| a |\n|---|\n| cell: |\n\n- after a table\n\n> Quoted:\n>\n> - in the quote\n\n"
         "> Quoted last:\n\n- after the quote\n"
@@ -572,6 +572,8 @@ def test_list_items_carry_the_sentence_that_leads_into_their_list() -> None:
         ("the group;", "An enabled caller supplies:"),
         ("a matrix naming darwin:", "An enabled caller supplies:"),
         ("nested", "a matrix naming darwin:"),
+        ("macOS", "An enabled caller supplies:"),
+        ("2 VMs", "An enabled caller supplies:"),  # nested in an item leading into nothing
         ("no colon before", ""),
         ("after code", ""),
         ("after a table", ""),
