@@ -645,12 +645,12 @@ def judge_real(
     if labels.scope is not None:  # what lies outside the files the labels cover is not judged
         covered = pathspec.GitIgnoreSpec.from_lines(labels.scope)
         findings = [f for f in findings if covered.match_file(f.path)]
-        judged = [label for label in judged if covered.match_file(label.path)]
-        problems += [
-            f"{label.where}: outside the scope"
-            for label in labels.labels
-            if not covered.match_file(label.path)
-        ]
+        judged = []
+        for label in labels.labels:
+            if covered.match_file(label.path):
+                judged.append(label)
+            else:
+                problems.append(f"{label.where}: outside the scope")
     return Judged(label_file.stem, score(judged, findings, Sentences(checkout)), problems)
 
 

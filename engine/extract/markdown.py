@@ -223,15 +223,14 @@ class _Walker:
         # the code spans of the prose read now: (offset into its text, the code)
         self.codes: list[tuple[int, str]] = []
         # the last sentence of the prose emitted last, until a heading, table or
-        # code block comes between; and the lead-in of each list the events are
-        # in (that sentence when it ends with a colon, else ""), innermost last
+        # code block comes between; and for each list the events are in,
+        # innermost last, its (lead, parent): the lead-in (that sentence when it
+        # ends with a colon, else "") and the item the list is nested in (that
+        # item's last sentence, or "" for a list that is not in a list item)
         self.last_sentence = ""
-        self.leads: list[str] = []
+        self.lists: list[tuple[str, str]] = []
         # the sentence that leads into the table read now, when it ends with a colon
         self.table_lead = ""
-        # the item each list the events are in is nested in: that item's last
-        # sentence, or "" for a list that is not in a list item; innermost last
-        self.parents: list[str] = []
 
     def walk(self, parser: pyromark.Markdown, text: str) -> None:
         """Read every event of ``text`` (the file from byte ``base`` on).
@@ -419,9 +418,9 @@ class _Walker:
             lead = self.last_sentence
             # a list nested in an item that leads into nothing stays in its
             # outer list's lead-in ("Limits:" over "- macOS" over "  - 2 VMs")
-            outer = self.leads[-1] if self.block == "list_item" and self.leads else ""
-            self.leads.append(lead if lead.endswith(":") else outer)
-            self.parents.append(lead if self.block == "list_item" else "")
+            nested = self.block == "list_item"
+            outer = self.lists[-1][0] if nested and self.lists else ""
+            self.lists.append((lead if lead.endswith(":") else outer, lead if nested else ""))
         elif name in _CONTAINERS:
             self.containers.append(_CONTAINERS[name])
             self.block = self.containers[-1]
@@ -455,8 +454,7 @@ class _Walker:
             if self.parts:
                 self._emit(self.block, "")
             if name == "List":
-                self.leads.pop()
-                self.parents.pop()
+                self.lists.pop()
                 self.last_sentence = ""
             elif name in _CONTAINERS:
                 if name == "BlockQuote":  # a quote's last words lead into no list outside it
@@ -621,12 +619,13 @@ class _Walker:
                 record["prev"] = before["text"]
         if spans and block != "table_cell":
             self.last_sentence = self.sentences[-1]["text"]
-            if block == "list_item" and self.leads and self.leads[-1]:
+            if block == "list_item" and self.lists:
+                lead, parent = self.lists[-1]
                 for record in self.sentences[first:]:
-                    record["lead"] = self.leads[-1]
-            if block == "list_item" and self.parents and self.parents[-1]:
-                for record in self.sentences[first:]:
-                    record["parent"] = self.parents[-1]
+                    if lead:
+                        record["lead"] = lead
+                    if parent:
+                        record["parent"] = parent
         if spans and (self.links or (self.tasks and self.tasks[-1])):
             self._item_facts(text, spans, self.sentences[first:])
         if spans and self.codes:
