@@ -187,6 +187,10 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # its block ("Buildbot-nix integrates with Gitea." before "This
                 # enables webhooks.")
                 "prev": STR,
+                # call-outs only ("> [!WARNING]", ":::tip[Title]", '!!! note "Title"'):
+                # the kind, lower-cased, and the title ("" when it has none)
+                "admonition": STR,
+                "admonition_title": STR,
             },
         ),
         _record(

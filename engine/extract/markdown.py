@@ -42,6 +42,7 @@ import pyromark
 from pyromark.event import Range
 
 from . import yamlsrc
+from .admonitions import Unmarked, unmark
 from .base import Extraction, Problem, Record, SourceFile, position
 from .matrix import OPEN, embedded_records
 from .sentences import split
@@ -69,15 +70,19 @@ _LEAD_BYTES = bytes((byte & 0xC0) != 0x80 for byte in range(256))
 def extract(source: SourceFile) -> Extraction:
     """Extract the records of one Markdown file; never raises on bad Markdown."""
     out = Extraction(records={name: [] for name in COLLECTIONS})
+    text = source.text
+    unmarked = unmark(text)
+    if unmarked is not None:
+        text = unmarked.text
     try:
-        data = source.text.encode()
+        data = text.encode()
     except UnicodeEncodeError as exc:
         out.problems.append(Problem(source.path, 1, 1, f"not UTF-8 text: {exc.reason}"))
         return out
     lines = _Lines(data)
     walker = _Walker(source.path, lines, 0, out)
     try:
-        walker.walk(_PARSER, source.text)
+        walker.walk(_PARSER, text)
     except _LateMetadata:
         out.records = {name: [] for name in COLLECTIONS}
         body = _Walker(source.path, lines, walker.body_start, out)
@@ -85,9 +90,29 @@ def extract(source: SourceFile) -> Extraction:
         body.walk(_BODY_PARSER, data[walker.body_start :].decode())
         walker = body
     walker.finish()
+    if unmarked is not None:
+        _restore(out, unmarked)
     if OPEN in source.text:
         out.records["matrices"] = embedded_records(source.path, source.text)
     return out
+
+
+def _restore(out: Extraction, unmarked: Unmarked) -> None:
+    """Give the records of an unmarked text their call-outs and original columns."""
+    callouts, shifts = unmarked.callouts, unmarked.shifts
+    for record in out.records["sentences"]:
+        if (callout := callouts.get(record["line"])) is not None:
+            record["admonition"], record["admonition_title"] = callout
+    if not shifts:
+        return
+    for records in out.records.values():
+        for record in records:
+            if (shift := shifts.get(record.get("line", 0))) is not None:
+                record["column"] += shift
+            if (shift := shifts.get(record.get("end_line", 0))) is not None:
+                record["end_column"] += shift
+            for run in record.get("_map", ()):
+                run[2] += shifts.get(run[1], 0)
 
 
 def locate(record: Record, offset: int) -> tuple[int, int]:
@@ -198,6 +223,7 @@ class _Walker:
         self.containers: list[str] = []
         self.block = "paragraph"  # of the prose read now: the innermost container's
         self.quotes = 0
+        self.alerts: list[str] = []  # of each block quote the events are in: its alert kind or ""
         self.levels: list[int] = []
         self.headings: list[str] = []
         self.heading = ""
@@ -424,7 +450,10 @@ class _Walker:
         elif name in _CONTAINERS:
             self.containers.append(_CONTAINERS[name])
             self.block = self.containers[-1]
-            self.quotes += name == "BlockQuote"
+            if name == "BlockQuote":
+                self.quotes += 1
+                kind = tag[name] if type(tag) is dict else None  # a GitHub alert's kind
+                self.alerts.append(kind.lower() if kind else "")
             if name == "Item":
                 self.tasks.append("")
         elif name in ("TableHead", "TableRow"):
@@ -459,6 +488,7 @@ class _Walker:
             elif name in _CONTAINERS:
                 if name == "BlockQuote":  # a quote's last words lead into no list outside it
                     self.quotes -= 1
+                    self.alerts.pop()
                     self.last_sentence = ""
                 if name == "Item":
                     self.tasks.pop()
@@ -614,6 +644,10 @@ class _Walker:
                         "_map": line_map,
                     }
                 )
+        if spans and any(self.alerts):
+            alert = next(kind for kind in reversed(self.alerts) if kind)
+            for record in self.sentences[first:]:
+                record["admonition"], record["admonition_title"] = alert, ""
         if len(spans) > 1:  # ``prev``: the sentence before, in the same block
             for before, record in pairwise(self.sentences[first:]):
                 record["prev"] = before["text"]

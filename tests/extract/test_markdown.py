@@ -424,6 +424,7 @@ _MARKDOWN_BITS = st.sampled_from(
         *"ab #*_`-|>[]()!\n\r\t.:&;<>/\\=~é€😀",
         *("---\n", "```\n", "&amp;", "<!-- x -->", "\r\n", "| a | b |\n|---|---|\n"),
         *("[^1]: ", "<br>", "    ", "> ", "- ", "1. "),
+        *(":::tip\n", ":::\n", '!!! note "T"\n', "??? info\n", "> [!NOTE]\n"),
     ]
 )
 _DOCUMENTS = st.one_of(st.text(), st.lists(_MARKDOWN_BITS, max_size=60).map("".join))
@@ -452,6 +453,7 @@ _PROSE_BITS = st.sampled_from(
         *("Word", "word", "é", "naïve", "日本", "😀", "x", "J.", "No.", "v1.2"),
         *(" ", "  ", "\t", ". ", "! ", "? ", ", ", "\n", "\r\n", "\r", "\n\n", "\r\n\r\n"),
         *("`code`", "``a ` b``", "`é`", "**", "_", "<br>", "- ", "> ", "# "),
+        *(":::note\n", ":::\n", "!!! tip\n", '??? info "Á"\n', "    ", "\t"),
     ]
 )
 
@@ -676,3 +678,44 @@ def test_front_matter_description_is_prose() -> None:
             (s["text"], s["line"], s["column"], s["end_line"], s["end_column"]) for s in sentences
         ]
         assert got == want
+
+
+def test_admonitions_carry_their_kind_and_title_and_lose_their_markers() -> None:
+    text = (
+        ":::warning\nAddon forges are experimental. They can break.\n:::\n\n"
+        ":::tip[Use the cache]\nGitLab runners are here.\n:::\n\n"
+        '!!! warning "Limits of KVM"\n    It takes a minute.\n    KVM VMs are `small`.\n\n'
+        '??? tip "FreeBSD caveats"\n\n    Vanilla FreeBSD VMs set no `HOME`.\n\n'
+        "    ```yaml\n    env: {HOME: /tmp}\n    ```\n\n"
+        "- item\n\n    !!! note\n        Nested in the item.\n\n"
+        "After.\n\n> [!IMPORTANT]\n> macOS runners are experimental.\n\n"
+        "```\n:::note\nnot a directive\n:::\n```\n"
+    )
+    out = run(text)
+    lines = source_lines(text)
+    got = [
+        (s["text"], s.get("admonition"), s.get("admonition_title"), s["line"])
+        for s in out.records["sentences"]
+    ]
+    assert got == [
+        ("Addon forges are experimental.", "warning", "", 2),
+        ("They can break.", "warning", "", 2),
+        ("GitLab runners are here.", "tip", "Use the cache", 6),
+        ("It takes a minute.", "warning", "Limits of KVM", 10),
+        ("KVM VMs are small.", "warning", "Limits of KVM", 11),
+        ("Vanilla FreeBSD VMs set no HOME.", "tip", "FreeBSD caveats", 15),
+        ("item", None, None, 21),
+        ("Nested in the item.", "note", "", 24),
+        ("After.", None, None, 26),
+        ("macOS runners are experimental.", "important", "", 29),
+    ]
+    for record in out.records["sentences"]:
+        assert_spans(record, lines)
+        for offset, char in enumerate(record["text"]):
+            if not char.isspace():
+                line, column = locate(record, offset)
+                assert lines[line - 1][column - 1] == char, (record["text"], offset)
+    code = {(c["text"], c["line"], c["column"]) for c in out.records["code"]}
+    assert ("env: {HOME: /tmp}", 18, 5) in code  # a code block in the body stays code
+    assert (":::note\nnot a directive\n:::", 32, 1) in code  # markers in code are code
+    assert ("small", 11, column_of(lines, 11, "small")) in code

@@ -1,0 +1,144 @@
+"""Admonitions written as text markers, turned into plain Markdown before parsing.
+
+Two documentation generators mark a call-out ("note", "warning", "tip") with
+lines that CommonMark reads as prose or code:
+
+- Docusaurus (and other remark-directive sites): a ``:::kind`` or
+  ``:::kind[Title]`` line opens it and a ``:::`` line closes it; the body in
+  between is ordinary Markdown. Unhandled, the markers become words of the
+  body's first and last sentences.
+- MkDocs / Python-Markdown (``!!! kind "Title"``, and pymdownx's collapsible
+  ``??? kind`` and ``???+ kind``): the body is indented four spaces under the
+  marker line. Unhandled, a body after a blank line is an indented code block
+  (its prose is lost) and a body right under the marker joins the marker's
+  paragraph.
+
+:func:`unmark` blanks the marker lines and takes the four spaces of
+indentation off an MkDocs body, keeping every line where it was, and says for
+each line of a call-out its kind and title and how many columns were taken
+off it. The Markdown extractor parses the result and puts the columns back.
+GitHub's ``> [!WARNING]`` alerts need none of this: the parser reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+# ":::warning", ":::tip[A title]", ":::note A title"; "::::" for a nested one
+_DIRECTIVE = re.compile(
+    r"^ {0,3}(?P<colons>:{3,})(?P<kind>[A-Za-z][\w-]*)"
+    r"(?:\[(?P<bracketed>[^\]]*)\]|[ \t]+(?P<rest>.*?))?[ \t]*$"
+)
+_DIRECTIVE_END = re.compile(r"^ {0,3}(?P<colons>:{3,})[ \t]*$")
+# '!!! warning "A title"', '??? note', '???+ tip ""', '!!! note inline end "A title"'
+_MKDOCS = re.compile(
+    r"^(?P<indent>[ \t]*)(?:!!!|\?\?\?\+?)[ \t]+(?P<kind>[A-Za-z][\w-]*)"
+    r'(?:[ \t]+[\w -]*?)?(?:[ \t]*"(?P<title>[^"]*)")?[ \t]*$'
+)
+
+
+@dataclass
+class Unmarked:
+    """The text to parse, and what it says of the lines of the original (1-based)."""
+
+    text: str
+    # each line inside a call-out (its marker lines included): (kind, title)
+    callouts: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # each line some columns were taken off: how many
+    shifts: dict[int, int] = field(default_factory=dict)
+
+
+def unmark(text: str) -> Unmarked | None:
+    """``text`` with its admonition markers blanked, or None when it has none."""
+    if ":::" not in text and "!!!" not in text and "???" not in text:
+        return None
+    lines = text.split("\n")
+    out = Unmarked(text)
+    changed = _directives(lines, out)
+    for _ in range(4):  # an MkDocs call-out nested in one is found once the outer is unindented
+        if not _mkdocs(lines, out):
+            break
+        changed = True
+    if not changed:
+        return None
+    out.text = "\n".join(lines)
+    return out
+
+
+def _outside_code(lines: list[str]) -> list[bool]:
+    """For each line: whether it is outside every fenced code block."""
+    outside = []
+    fence = ""
+    for line in lines:
+        match = _FENCE.match(line)
+        if fence:
+            outside.append(False)
+            closes = match is not None and match[1][0] == fence[0] and len(match[1]) >= len(fence)
+            if closes and not line.strip().strip(fence[0]):
+                fence = ""
+        else:
+            outside.append(match is None)
+            if match:
+                fence = match[1]
+    return outside
+
+
+def _directives(lines: list[str], out: Unmarked) -> bool:
+    outside = _outside_code(lines)
+    opened: list[tuple[int, int, str, str]] = []  # (line index, colons, kind, title)
+    changed = False
+    for index, line in enumerate(lines):
+        if not outside[index] or ":::" not in line:
+            continue
+        if (end := _DIRECTIVE_END.match(line)) and opened:
+            colons = len(end["colons"])
+            depths = [d for d, (_, count, _, _) in enumerate(opened) if count == colons]
+            if not depths:
+                continue
+            depth = depths[-1]
+            first, _, kind, title = opened[depth]
+            del opened[depth:]
+            for number in range(first + 1, index + 2):
+                out.callouts.setdefault(number, (kind, title))
+            lines[first] = lines[index] = ""
+            changed = True
+        elif start := _DIRECTIVE.match(line):
+            title = start["bracketed"] if start["bracketed"] is not None else start["rest"] or ""
+            opened.append((index, len(start["colons"]), start["kind"].lower(), title.strip()))
+    return changed
+
+
+def _mkdocs(lines: list[str], out: Unmarked) -> bool:
+    outside = _outside_code(lines)
+    changed = False
+    index = 0
+    while index < len(lines):
+        match = _MKDOCS.match(lines[index]) if outside[index] else None
+        if match is None:
+            index += 1
+            continue
+        indent = match["indent"]
+        kind, title = match["kind"].lower(), (match["title"] or "").strip()
+        lines[index] = indent
+        changed = True
+        body = index + 1
+        last = index
+        while body < len(lines):
+            line = lines[body]
+            if line.strip():
+                if not line.startswith(indent) or not line[len(indent) :][:1].isspace():
+                    break
+                rest = line[len(indent) :]
+                cut = 1 if rest[0] == "\t" else min(4, len(rest) - len(rest.lstrip(" ")))
+                if cut < 4 and rest[0] != "\t":
+                    break
+                lines[body] = indent + rest[cut:]
+                out.shifts[body + 1] = out.shifts.get(body + 1, 0) + cut
+                last = body
+            body += 1
+        for number in range(index + 1, last + 2):
+            out.callouts.setdefault(number, (kind, title))
+        index = last + 1
+    return changed
