@@ -187,6 +187,9 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # its block ("Buildbot-nix integrates with Gitea." before "This
                 # enables webhooks.")
                 "prev": STR,
+                # only when true: the last sentence of a block a code block
+                # follows directly ("For Amazon Linux 2023:" over its commands)
+                "before_code": BOOL,
                 # call-outs only ("> [!WARNING]", ":::tip[Title]", '!!! note "Title"'):
                 # the kind, lower-cased, and the title ("" when it has none)
                 "admonition": STR,

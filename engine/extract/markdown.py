@@ -467,6 +467,8 @@ class _Walker:
             self.last_sentence = ""
         elif name == "CodeBlock":
             self.raw = _code_block(tag[name])
+            if self.last_sentence:  # it leads into the code ("For Amazon Linux 2023:")
+                self.sentences[-1]["before_code"] = True
             self.last_sentence = ""
         elif name == "HtmlBlock":
             self.raw = _Raw("html")

@@ -719,3 +719,18 @@ def test_admonitions_carry_their_kind_and_title_and_lose_their_markers() -> None
     assert ("env: {HOME: /tmp}", 18, 5) in code  # a code block in the body stays code
     assert (":::note\nnot a directive\n:::", 32, 1) in code  # markers in code are code
     assert ("small", 11, column_of(lines, 11, "small")) in code
+
+
+def test_a_block_right_before_a_code_block_says_so() -> None:
+    text = (
+        "Run it. Like this:\n\n```sh\nrun\n```\n\n"
+        "1. Install it.\n\n   For Amazon Linux 2023:\n\n   ```sh\n   dnf install x\n   ```\n\n"
+        "- macOS runners:\n  - signing\n\n# Next\n\n```\nafter a heading\n```\n\n"
+        "| a |\n|---|\n| b |\n\n```\nafter a table\n```\n"
+    )
+    sentences = run(text).records["sentences"]
+    assert [s["text"] for s in sentences if s.get("before_code")] == [
+        "Like this:",
+        "For Amazon Linux 2023:",
+        "Next",  # a heading is a block too
+    ]
