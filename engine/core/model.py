@@ -187,6 +187,9 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # its block ("Buildbot-nix integrates with Gitea." before "This
                 # enables webhooks.")
                 "prev": STR,
+                # the alt text of each image in the sentence's block (a status
+                # badge's "deprecated" or "beta"), joined with " | ", when it has any
+                "images": STR,
                 # only when true: the last sentence of a block a code block
                 # follows directly ("For Amazon Linux 2023:" over its commands)
                 "before_code": BOOL,

@@ -224,6 +224,9 @@ class _Walker:
         self.block = "paragraph"  # of the prose read now: the innermost container's
         self.quotes = 0
         self.alerts: list[str] = []  # of each block quote the events are in: its alert kind or ""
+        # the alt text of the image read now, and of each image of the prose read now
+        self.alt: list[str] = []
+        self.alts: list[str] = []
         self.levels: list[int] = []
         self.headings: list[str] = []
         self.heading = ""
@@ -298,7 +301,8 @@ class _Walker:
                 if raw is not None:
                     raw.add(value, start + base)
                     continue
-                if images:
+                if images:  # an image's alt text: not prose, but kept as a fact
+                    self.alt.append(value)
                     continue
                 size = span["end"] - start
                 start += base
@@ -353,7 +357,11 @@ class _Walker:
         elif (tag := event.get("End")) is not None:
             name = tag if type(tag) is str else next(iter(tag))
             if name in _INLINE:
-                images -= name == "Image"
+                if name == "Image":
+                    images -= 1
+                    if not images and self.alt:
+                        self.alts.append("".join(self.alt).strip())
+                        self.alt.clear()
                 if name == "Link" and not images and self.links and self.links[-1][1] < 0:
                     self.links[-1][1] = sum(map(len, self.parts))
             elif name == "TableCell":
@@ -363,6 +371,8 @@ class _Walker:
                 raw = self.raw
             elif self.parts:
                 self._emit(self.block, "")
+            else:  # a block of images only: its alt texts go with no sentence
+                self.alts.clear()
         elif (done := event.get("TaskListMarker")) is not None and self.tasks:
             self.tasks[-1] = "done" if done else "open"
         elif (value := event.get("Html")) is not None and raw is not None:
@@ -646,6 +656,11 @@ class _Walker:
                         "_map": line_map,
                     }
                 )
+        if self.alts:
+            if spans:
+                for record in self.sentences[first:]:
+                    record["images"] = " | ".join(self.alts)
+            self.alts.clear()
         if spans and any(self.alerts):
             alert = next(kind for kind in reversed(self.alerts) if kind)
             for record in self.sentences[first:]:

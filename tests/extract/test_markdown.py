@@ -734,3 +734,23 @@ def test_a_block_right_before_a_code_block_says_so() -> None:
         "For Amazon Linux 2023:",
         "Next",  # a heading is a block too
     ]
+
+
+def test_sentences_carry_the_alt_text_of_their_blocks_images() -> None:
+    text = (
+        "![logo](logo.png)\n\n| Image | Label |\n|---|---|\n"
+        "| macOS 14 [![deprecated](d.svg)](https://x) | `macos-14` |\n"
+        "| macOS 15 ![beta](b.svg) ![Endpoint Badge](e.svg) | `macos-15` |\n\n"
+        "Plain text. More of it ![new *shiny*](n.png).\n"
+    )
+    sentences = run(text).records["sentences"]
+    assert [(s["text"], s.get("images", "")) for s in sentences] == [
+        ("Image", ""),
+        ("Label", ""),
+        ("macOS 14", "deprecated"),
+        ("macos-14", ""),
+        ("macOS 15", "beta | Endpoint Badge"),
+        ("macos-15", ""),
+        ("Plain text.", "new shiny"),
+        ("More of it .", "new shiny"),  # the image leaves its space
+    ]
