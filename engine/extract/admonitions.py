@@ -67,6 +67,11 @@ def unmark(text: str) -> Unmarked | None:
     return out
 
 
+def _blank(line: str) -> str:
+    """An empty line in place of ``line``, keeping the CR of a CRLF line break."""
+    return "\r" if line.endswith("\r") else ""
+
+
 def _outside_code(lines: list[str]) -> list[bool]:
     """For each line: whether it is outside every fenced code block."""
     outside = []
@@ -92,7 +97,8 @@ def _directives(lines: list[str], out: Unmarked) -> bool:
     for index, line in enumerate(lines):
         if not outside[index] or ":::" not in line:
             continue
-        if (end := _DIRECTIVE_END.match(line)) and opened:
+        bare = line.rstrip("\r")
+        if (end := _DIRECTIVE_END.match(bare)) and opened:
             colons = len(end["colons"])
             depths = [d for d, (_, count, _, _) in enumerate(opened) if count == colons]
             if not depths:
@@ -102,9 +108,9 @@ def _directives(lines: list[str], out: Unmarked) -> bool:
             del opened[depth:]
             for number in range(first + 1, index + 2):
                 out.callouts.setdefault(number, (kind, title))
-            lines[first] = lines[index] = ""
+            lines[first], lines[index] = _blank(lines[first]), _blank(line)
             changed = True
-        elif start := _DIRECTIVE.match(line):
+        elif start := _DIRECTIVE.match(bare):
             title = start["bracketed"] if start["bracketed"] is not None else start["rest"] or ""
             opened.append((index, len(start["colons"]), start["kind"].lower(), title.strip()))
     return changed
@@ -115,19 +121,19 @@ def _mkdocs(lines: list[str], out: Unmarked) -> bool:
     changed = False
     index = 0
     while index < len(lines):
-        match = _MKDOCS.match(lines[index]) if outside[index] else None
+        match = _MKDOCS.match(lines[index].rstrip("\r")) if outside[index] else None
         if match is None:
             index += 1
             continue
         indent = match["indent"]
         kind, title = match["kind"].lower(), (match["title"] or "").strip()
-        lines[index] = indent
+        lines[index] = indent + _blank(lines[index])
         changed = True
         body = index + 1
         last = index
         while body < len(lines):
             line = lines[body]
-            if line.strip():
+            if line.strip():  # a blank line (a lone CR too) stays in the body
                 if not line.startswith(indent) or not line[len(indent) :][:1].isspace():
                     break
                 rest = line[len(indent) :]

@@ -719,6 +719,10 @@ def test_admonitions_carry_their_kind_and_title_and_lose_their_markers() -> None
     assert ("env: {HOME: /tmp}", 18, 5) in code  # a code block in the body stays code
     assert (":::note\nnot a directive\n:::", 32, 1) in code  # markers in code are code
     assert ("small", 11, column_of(lines, 11, "small")) in code
+    crlf = run(text.replace("\n", "\r\n")).records["sentences"]
+    assert [(s["text"], s.get("admonition"), s["line"], s["column"]) for s in crlf] == [
+        (s["text"], s.get("admonition"), s["line"], s["column"]) for s in out.records["sentences"]
+    ]
 
 
 def test_a_block_right_before_a_code_block_says_so() -> None:
