@@ -75,3 +75,21 @@ def test_paths_outside_the_root_are_usage_errors(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--root", str(tmp_path / "repo"), "nope"])
     assert result.exit_code == 2
     assert "nope: no such file or directory" in result.stderr
+
+
+def test_docs_in_formats_proofgate_does_not_read_are_named_in_a_note(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("Intro.\n")
+    (tmp_path / "docs").mkdir()
+    for name in ("a.adoc", "b.rst", "c.asciidoc", "d.adoc", "notes.txt"):
+        (tmp_path / "docs" / name).write_text(CLAIM)
+    result = CliRunner().invoke(main, ["check", "--root", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "note: 4 documentation files not checked: proofgate reads Markdown, not AsciiDoc "
+        "or reStructuredText (docs/a.adoc, docs/b.rst, docs/c.asciidoc and 1 more)"
+    ) in result.stdout
+    _, report, _ = check_json(tmp_path, "README.md")  # a path that names none of them
+    assert not any("not checked" in n for n in report["notes"])  # type: ignore[union-attr]
+    (tmp_path / ".proofgate.toml").write_text('exclude = ["docs/"]\n')
+    _, report, _ = check_json(tmp_path)
+    assert not any("not checked" in n for n in report["notes"])  # type: ignore[union-attr]

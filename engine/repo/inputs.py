@@ -115,4 +115,23 @@ def read_repo(
             inputs.problems.append(Problem(rel, found.line, 1, found.error))
         if found.note and scope.reports(rel):
             inputs.notes.append(found.note)
+    unread = [rel for rel in scope.files if rel.endswith(UNREAD_DOCS) and scope.reports(rel)]
+    if unread:
+        inputs.notes.append(unread_note(unread))
     return inputs
+
+
+# Documentation formats proofgate has no extractor for: their prose goes
+# unjudged, and the report says so rather than passing them over in silence.
+UNREAD_DOCS = (".adoc", ".asciidoc", ".rst")
+
+
+def unread_note(paths: list[str]) -> str:
+    """The note naming documentation files whose format proofgate does not read."""
+    shown = ", ".join(paths[:3])
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    files = "file" if len(paths) == 1 else "files"
+    return (
+        f"{len(paths)} documentation {files} not checked: proofgate reads Markdown, "
+        f"not AsciiDoc or reStructuredText ({shown}{more})"
+    )
