@@ -29,6 +29,9 @@ The rules:
      ``e.g`` written without its last period is dotted letters too).
 4. Line breaks are not boundaries (callers join soft breaks with a space) and
    neither are semicolons or colons.
+5. Chinese and Japanese full stops (U+3002, and the fullwidth U+FF01 and
+   U+FF1F) end a sentence with or without whitespace after them: those
+   scripts put no space between sentences.
 
 Spans are trimmed: they never start or end with whitespace.
 """
@@ -84,6 +87,9 @@ _WINDOW = 64  # longest word looked at for an abbreviation
 _RUN = f"[{re.escape(_TERMINATORS)}]*[{re.escape(_CLOSERS)}]*"
 _CANDIDATE = re.compile(f"([{re.escape(_TERMINATORS)}]{_RUN})\\s+")
 _PERIOD_CANDIDATE = re.compile(f"(\\.{_RUN})\\s+")
+_CJK_TERMINATORS = "\u3002\uff01\uff1f"  # ideographic full stop, fullwidth ! and ?
+_CJK_CLOSERS = re.escape(_CLOSERS) + "\u300d\u300f\uff09"  # and corner brackets, fullwidth )
+_CJK_CANDIDATE = re.compile(f"([{_CJK_TERMINATORS}]+[{_CJK_CLOSERS}]*)\\s*")
 
 
 def split(text: str) -> list[tuple[int, int]]:
@@ -95,6 +101,24 @@ def split(text: str) -> list[tuple[int, int]]:
         start = len(text) - len(text.lstrip())
         end = start + len(stripped)
     inner = text[start : end - 1]
+    if any(char in inner for char in _CJK_TERMINATORS):
+        return [cut for span in _split(text, start, end, inner) for cut in _cjk(text, *span)]
+    return _split(text, start, end, inner)
+
+
+def _cjk(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The span ``start``..``end`` cut after each run of CJK terminators."""
+    spans = []
+    for candidate in _CJK_CANDIDATE.finditer(text, start, end):
+        if candidate.end() < end:
+            spans.append((start, candidate.end(1)))
+            start = candidate.end()
+    spans.append((start, end))
+    return spans
+
+
+def _split(text: str, start: int, end: int, inner: str) -> list[tuple[int, int]]:
+    """The sentences of ``text[start:end]`` by rules 1 to 4."""
     if "!" in inner or "?" in inner or "\u2026" in inner:
         candidates = _CANDIDATE.finditer(text, start, end)
     elif "." in inner:

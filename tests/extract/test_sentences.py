@@ -42,6 +42,12 @@ def sentences(text: str) -> list[str]:
             "Use Travis, Circle, etc. It is no longer required.",
             ["Use Travis, Circle, etc.", "It is no longer required."],
         ),
+        # CJK full stops end a sentence with or without a space after them
+        (
+            "缓存很快。它支持 macOS\uff01真的吗\uff1f 是的。Done.",
+            ["缓存很快。", "它支持 macOS\uff01", "真的吗\uff1f", "是的。", "Done."],
+        ),
+        ("「引号。」后面。", ["「引号。」", "后面。"]),
     ],
 )
 def test_splits(text: str, expected: list[str]) -> None:
@@ -99,7 +105,11 @@ def test_spans_are_ordered_trimmed_and_inside(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["Word", "word", ".", "!", "?", " ", "e.g.", "\n", '"', ")"])))
+@given(
+    st.lists(
+        st.sampled_from(["Word", "word", ".", "!", "?", " ", "e.g.", "\n", '"', ")", "。", "字"])
+    )
+)
 def test_spans_cover_every_visible_character(words: list[str]) -> None:
     text = "".join(words)
     covered = "".join(text[start:end] for start, end in split(text))
