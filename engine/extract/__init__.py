@@ -36,6 +36,10 @@ _KINDS: list[tuple[str, tuple[str, ...]]] = [
     ("toml", ("*.toml",)),
 ]
 
+# Documentation formats no extractor reads: their prose goes unjudged, and a
+# check's report names them (engine.repo.inputs) rather than passing them over.
+UNREAD_DOCS = (".adoc", ".asciidoc", ".rst")
+
 
 @functools.lru_cache(maxsize=1 << 16)
 def kind_of(path: str) -> str:

@@ -88,7 +88,7 @@ def read_repo(
     those files (:func:`engine.repo.scope.scope_of`); ``whole`` (a listing of
     the root still true) and ``read`` (a reader that remembers) serve a process
     that checks the repo again and again."""
-    from ..extract import EXTRACTORS, kind_of
+    from ..extract import EXTRACTORS, UNREAD_DOCS, kind_of
     from .discover import read_text
 
     read = read or read_text
@@ -119,11 +119,6 @@ def read_repo(
     if unread:
         inputs.notes.append(unread_note(unread))
     return inputs
-
-
-# Documentation formats proofgate has no extractor for: their prose goes
-# unjudged, and the report says so rather than passing them over in silence.
-UNREAD_DOCS = (".adoc", ".asciidoc", ".rst")
 
 
 def unread_note(paths: list[str]) -> str:
