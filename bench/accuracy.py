@@ -432,7 +432,13 @@ def run_check(
             raise RuntimeError(
                 f"{shlex.join(command)} exited {done.returncode}:\n{done.stderr.strip()}"
             )
-        report = json.loads(done.stdout)
+        try:
+            report = json.loads(done.stdout)
+        except json.JSONDecodeError:  # exit 1 of something else: `python -m engine` elsewhere
+            raise RuntimeError(
+                f"{shlex.join(command)} printed no JSON report (exit {done.returncode}):\n"
+                f"{done.stderr.strip()}"
+            ) from None
     return sorted(
         (
             Finding(f["rule"], f["path"], f["line"], f["column"], f["message"])
