@@ -81,6 +81,8 @@ forges:  # claims are earned in this order
   gitlab: {{state: backlog}}
   forgejo: {{state: backlog}}
   woodpecker: {{state: backlog}}
+  # labels: the names prose gives a forge
+  # azure-devops: {{state: backlog, labels: [Azure DevOps, Azure Pipelines]}}
 tranches: {{}}  # cache-first Bazel dogfood tranches: name: {{repos: [owner/name]}}
 """
 

@@ -351,6 +351,9 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "name": STR,
                 "index": NUM,
                 "state": STR,
+                "labels": list_of(STR),
+                # the name and labels lower-cased: the words prose names the forge by
+                "words": list_of(STR),
                 "proofs": list_of(rec("Proof")),
                 "surfaces": list_of(STR),  # distinct proof surfaces
             },

@@ -30,12 +30,13 @@ def _runner_class_words(ledger: Mapping[str, Any]) -> list[str]:
 
 
 def _forge_words(ledger: Mapping[str, Any]) -> list[str]:
-    return [f.get("name") for f in (ledger.get("forges") or {}).values()]
+    forges = ledger.get("forges") or {}
+    return [word for f in forges.values() for word in (f.get("name"), *f.get("labels", ()))]
 
 
 SLOTS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[Any]]]] = {
     "runner_class_words": ("every runner class's name and labels", _runner_class_words),
-    "forge_words": ("every forge's name", _forge_words),
+    "forge_words": ("every forge's name and labels", _forge_words),
 }
 """Slot name → (what it holds, the function reading those words from the ledger global)."""
 

@@ -105,6 +105,7 @@ class ForgeEntry(BaseModel):
 
     model_config = _STRICT
     state: State
+    labels: StrList = Field(default_factory=list)
     proofs: list[ProofEntry] = Field(default_factory=list)
 
 
@@ -389,6 +390,8 @@ def _forge(context: _Context, name: str, index: int, entry: ForgeEntry) -> Recor
         "name": name,
         "index": index,
         "state": entry.state.value,
+        "labels": list(entry.labels),
+        "words": list(dict.fromkeys(word.lower() for word in (name, *entry.labels))),
         "proofs": _proofs(context, loc, entry.proofs),
         "surfaces": list(dict.fromkeys(surfaces)),
     }
