@@ -763,8 +763,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except (LabelError, yaml.YAMLError, RuntimeError) as exc:  # a label file that cannot
-        print(f"error: {exc}", file=sys.stderr)  # be read, a proofgate that cannot run
+    except (LabelError, yaml.YAMLError, RuntimeError, OSError) as exc:  # a label file that
+        print(f"error: {exc}", file=sys.stderr)  # cannot be read, a proofgate that cannot run,
+        # a directory that is not there
         return 2
 
 

@@ -266,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"note: {done}")
             else:
                 compared.append(done)
-    except (accuracy.LabelError, yaml.YAMLError, RuntimeError) as exc:
+    except (accuracy.LabelError, yaml.YAMLError, RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for line in report(compared):

@@ -268,6 +268,9 @@ def test_a_proofgate_that_cannot_run_is_an_error_not_a_traceback(
     argv = ["--fixtures", str(tmp_path / "fixtures"), "--proofgate", missing]
     assert accuracy.main(argv) == 2
     assert f"cannot run {missing}" in capsys.readouterr().err
+    # a fixtures directory that is not there
+    assert accuracy.main(["--fixtures", str(tmp_path / "nowhere")]) == 2
+    assert "No such file or directory" in capsys.readouterr().err
     # a command that runs but is not proofgate: exit 1 and no report on stdout
     argv = ["--fixtures", str(tmp_path / "fixtures"), "--proofgate", "python -c 'exit(1)'"]
     assert accuracy.main(argv) == 2
