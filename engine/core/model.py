@@ -170,6 +170,10 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "task": STR,
                 # only when true: every word of the sentence is link text
                 "link_only": BOOL,
+                # the first sentence of a link-list entry only: the link text its
+                # list item opens with, when a dash or colon follows it
+                # ("[Self-Service Enrollment](enrol.md) -- GitLab runner enrollment")
+                "link_term": STR,
                 # the inline code spans of the sentence, when it has any
                 "codes": list_of(STR),
                 # the first sentence of a reference entry only: the inline code

@@ -678,7 +678,7 @@ class _Walker:
                     if parent:
                         record["parent"] = parent
         if spans and (self.links or (self.tasks and self.tasks[-1])):
-            self._item_facts(text, spans, self.sentences[first:])
+            self._item_facts(text, spans, self.sentences[first:], block)
         if spans and self.codes:
             self._code_facts(text, spans, self.sentences[first:], block)
         parts.clear()
@@ -704,11 +704,20 @@ class _Walker:
         if opens and _TERM_SEPARATOR.match(text, lead):
             records[0]["term"] = text[:lead].strip()
 
-    def _item_facts(self, text: str, spans: list[tuple[int, int]], records: list[Record]) -> None:
-        """``task`` ("open" or "done") on the sentences of a task-list item, and
+    def _item_facts(
+        self, text: str, spans: list[tuple[int, int]], records: list[Record], block: str
+    ) -> None:
+        """``task`` ("open" or "done") on the sentences of a task-list item,
         ``link_only`` on a sentence whose every word is link text (a table of
-        contents entry, "Docs · Changelog · GitLab parity notes")."""
+        contents entry, "Docs · Changelog · GitLab parity notes"), and
+        ``link_term``: the link text a list item opens with, when a dash or colon
+        follows it ("[Self-Service Enrollment](enrol.md) -- GitLab runner
+        enrollment"), on its first sentence."""
         task = self.tasks[-1] if self.tasks and self.block == "list_item" else ""
+        if block == "list_item" and self.links:
+            start, end = self.links[0]
+            if end > start and not text[:start].strip() and _TERM_SEPARATOR.match(text, end):
+                records[0]["link_term"] = text[start:end].strip()
         unlinked = text  # the block's text with its link text blanked out, once
         for start, end in self.links:
             end = len(text) if end < 0 else end

@@ -471,6 +471,28 @@ def test_every_sentence_character_locates_to_itself(text: str) -> None:
                 assert lines[line - 1][column - 1] == char, (record["text"], offset)
 
 
+def test_link_list_entries_carry_their_link_text_as_link_term() -> None:
+    text = (
+        "- [Self-Service Enrollment](enrol.md) -- GitLab runner enrollment. More.\n"
+        "- **[Cache](cache.md)**: cache details\n"
+        "- See [GitLab parity](docs/gitlab.md) -- the notes\n"
+        "- [Docs](a) and [Notes](b)\n"
+        "- `gitlab_token` -- a token, not a link\n"
+        "\n"
+        "[Enrollment](enrol.md) -- a paragraph, not a list item\n"
+    )
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    assert [(s["text"], s.get("link_term")) for s in sentences] == [
+        ("Self-Service Enrollment -- GitLab runner enrollment.", "Self-Service Enrollment"),
+        ("More.", None),  # the entry's first sentence only
+        ("Cache: cache details", "Cache"),
+        ("See GitLab parity -- the notes", None),  # words before the link
+        ("Docs and Notes", None),  # no dash or colon after the link
+        ("gitlab_token -- a token, not a link", None),
+        ("Enrollment -- a paragraph, not a list item", None),
+    ]
+
+
 def test_task_items_and_link_only_sentences() -> None:
     text = (
         "- [ ] integrate GitLab. Then Forgejo.\n"
