@@ -45,31 +45,18 @@ Pair = tuple[str, int, str]
 """(path, the line the sentence starts on, boundary)."""
 
 
-@dataclass(frozen=True)
-class Ratio:
-    tp: int
-    fp: int
-    fn: int
+Ratio = accuracy.Counts
+"""The claims of a judge read against the truth's: ``tp``, ``fp``, ``fn``."""
 
-    @property
-    def precision(self) -> float | None:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
 
-    @property
-    def recall(self) -> float | None:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
-
-    def __add__(self, other: Ratio) -> Ratio:
-        return Ratio(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
-
-    def cell(self) -> str:
-        return f"{accuracy._ratio(self.precision)} / {accuracy._ratio(self.recall)}"
+def cell(ratio: Ratio) -> str:
+    return f"{accuracy._ratio(ratio.precision)} / {accuracy._ratio(ratio.recall)}"
 
 
 def ratio(judge: Set[Pair], truth: Set[Pair], left_out: Set[Pair] = frozenset()) -> Ratio:
     """``judge``'s claims read against ``truth``'s, leaving out ``left_out``."""
     judged, true = judge - left_out, truth - left_out
-    return Ratio(len(judged & true), len(judged - true), len(true - judged))
+    return Ratio(tp=len(judged & true), fp=len(judged - true), fn=len(true - judged))
 
 
 def kappa(first: Mapping[Pair, str], second: Mapping[Pair, str]) -> float | None:
@@ -174,23 +161,23 @@ def report(compared: Sequence[Compared]) -> Iterator[str]:
         + " | disputed |"
     )
     yield "|---|---:|---:|---:|---:|" + "---|" * len(HEADS) + "---:|"
-    totals = dict.fromkeys(HEADS, Ratio(0, 0, 0))
+    totals = {head: Ratio() for head in HEADS}
     counts = [0, 0, 0, 0]
     for c in compared:
         a, b = c.claims(c.first), c.claims(c.second)
         row = (len(a), len(b), len(a & b), len(c.disputed))
         counts = [x + y for x, y in zip(counts, row, strict=True)]
         for head in HEADS:
-            totals[head] = totals[head] + c.rows[head]
+            totals[head].add(c.rows[head])
         yield (
             f"| {c.name.partition('@')[0]} | {row[0]} | {row[1]} | {row[2]} "
             f"| {accuracy._ratio(c.kappa)} | "
-            + " | ".join(c.rows[h].cell() for h in HEADS)
+            + " | ".join(cell(c.rows[h]) for h in HEADS)
             + f" | {row[3]} |"
         )
     yield (
         f"| pooled | {counts[0]} | {counts[1]} | {counts[2]} | | "
-        + " | ".join(totals[h].cell() for h in HEADS)
+        + " | ".join(cell(totals[h]) for h in HEADS)
         + f" | {counts[3]} |"
     )
     for c in compared:

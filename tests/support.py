@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -25,6 +28,17 @@ from engine.pack import Pack, PolicySet
 from engine.pipeline import Options, run
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def bench_module(name: str) -> ModuleType:
+    """``bench/<name>.py``, imported from its path (bench/ is not a package), so a
+    test and the benchmark can never disagree about a number."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
 
 
 def program_errors(source: str) -> list[ProofgateError]:

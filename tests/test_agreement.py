@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support import bench_module
+
 PROOFGATE = str(Path(sys.executable).with_name("proofgate"))
 
 
-def _agreement() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("agreement", REPO / "bench" / "agreement.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["agreement"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-agreement = _agreement()
+agreement = bench_module("agreement")
 Label = agreement.accuracy.Label
 
 

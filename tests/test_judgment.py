@@ -6,31 +6,22 @@ and the benchmark can never disagree about a number.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import shutil
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
+
+from tests.support import bench_module
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures" / "judgment"
 PROOFGATE = str(Path(sys.executable).with_name("proofgate"))
 
 
-def _accuracy() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("accuracy", REPO / "bench" / "accuracy.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["accuracy"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-accuracy = _accuracy()
+accuracy = bench_module("accuracy")
 
 # The floor the docs rules must hold on fixtures/judgment/, per boundary:
 # (precision, recall) as measured when the corpus was written, rounded down to
