@@ -34,9 +34,19 @@ def _forge_words(ledger: Mapping[str, Any]) -> list[str]:
     return [word for f in forges.values() for word in (f.get("name"), *f.get("labels", ()))]
 
 
+def _product_names(ledger: Mapping[str, Any]) -> list[str]:
+    repo = ledger.get("repo")
+    name = repo.rpartition("/")[2] if isinstance(repo, str) else ""
+    return [name, " ".join(name.replace("_", "-").split("-"))]
+
+
 SLOTS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[Any]]]] = {
     "runner_class_words": ("every runner class's name and labels", _runner_class_words),
     "forge_words": ("every forge's name and labels", _forge_words),
+    "product_names": (
+        "the name of the ledger's repo, as written and with spaces for its dashes",
+        _product_names,
+    ),
 }
 """Slot name → (what it holds, the function reading those words from the ledger global)."""
 

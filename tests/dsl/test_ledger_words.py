@@ -113,11 +113,23 @@ def test_a_bound_program_is_made_once_per_set_of_words(pack: PolicySet) -> None:
     assert with_ledger(pack, {"runner_classes": {}}).program is pack.program
 
 
-def test_the_forge_slot_holds_the_ledgers_forge_names() -> None:
-    ledger = {"forges": {"gitea": {"name": "gitea"}}, "runner_classes": {}}
-    assert ledger_words.words(ledger) == {"forge_words": ("gitea",)}
+def test_the_forge_slot_holds_the_ledgers_forge_names_and_labels() -> None:
+    forges = {
+        "gitea": {"name": "gitea"},
+        "azure-devops": {"name": "azure-devops", "labels": ["Azure DevOps"]},
+    }
+    ledger = {"forges": forges, "runner_classes": {}}
+    assert ledger_words.words(ledger) == {"forge_words": ("Azure DevOps", "azure-devops", "gitea")}
     bound = ledger_words.substitute("/(?&ledger.forge_words)/", ledger_words.words(ledger))
-    assert bound == "/(?:gitea)/"
+    assert bound == r"/(?:Azure\ DevOps|azure\-devops|gitea)/"
+
+
+def test_the_product_slot_holds_the_repo_name_as_written_and_spaced() -> None:
+    ledger = {"repo": "cirruslabs/gitlab-tart-executor", "forges": {}, "runner_classes": {}}
+    assert ledger_words.words(ledger) == {
+        "product_names": ("gitlab tart executor", "gitlab-tart-executor")
+    }
+    assert ledger_words.words({"repo": ""}) == {}
 
 
 def test_a_long_ledger_lengthens_the_pattern_beyond_the_authors_limit(
