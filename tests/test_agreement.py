@@ -91,3 +91,13 @@ def test_a_second_label_file_that_cannot_be_read_is_an_error(
     argv = ["--repos", str(tmp_path / "repos"), "--labels", str(tmp_path / "first")]
     assert agreement.main([*argv, "--second", str(tmp_path / "second")]) == 2
     assert "version must be 1" in capsys.readouterr().err
+
+
+def test_every_label_file_of_a_real_repo_follows_the_format() -> None:
+    labels = agreement.accuracy.LABELS
+    firsts = agreement.accuracy.real_label_files(labels)
+    seconds = agreement.accuracy.real_label_files(labels / "second")
+    assert len(firsts) >= 40 and len(seconds) >= 16
+    for path in [*firsts, *seconds]:
+        agreement.accuracy.load_labels(path)  # raises LabelError on a schema problem
+    assert {p.name for p in seconds} <= {p.name for p in firsts}  # a second of a first
