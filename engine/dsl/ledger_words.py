@@ -24,14 +24,14 @@ from typing import Any
 LedgerWords = Mapping[str, tuple[str, ...]]
 
 
-def _runner_class_words(ledger: Mapping[str, Any]) -> list[str]:
-    classes = ledger.get("runner_classes") or {}
-    return [word for c in classes.values() for word in (c.get("name"), *c.get("labels", ()))]
+def _names_and_labels(collection: str) -> Callable[[Mapping[str, Any]], list[Any]]:
+    """The reader of every name and label of a ledger collection's entries."""
 
+    def read(ledger: Mapping[str, Any]) -> list[Any]:
+        entries = (ledger.get(collection) or {}).values()
+        return [word for e in entries for word in (e.get("name"), *e.get("labels", ()))]
 
-def _forge_words(ledger: Mapping[str, Any]) -> list[str]:
-    forges = ledger.get("forges") or {}
-    return [word for f in forges.values() for word in (f.get("name"), *f.get("labels", ()))]
+    return read
 
 
 def _product_names(ledger: Mapping[str, Any]) -> list[str]:
@@ -41,8 +41,11 @@ def _product_names(ledger: Mapping[str, Any]) -> list[str]:
 
 
 SLOTS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[Any]]]] = {
-    "runner_class_words": ("every runner class's name and labels", _runner_class_words),
-    "forge_words": ("every forge's name and labels", _forge_words),
+    "runner_class_words": (
+        "every runner class's name and labels",
+        _names_and_labels("runner_classes"),
+    ),
+    "forge_words": ("every forge's name and labels", _names_and_labels("forges")),
     "product_names": (
         "the name of the ledger's repo, as written and with spaces for its dashes",
         _product_names,

@@ -369,6 +369,11 @@ def _ledger_record(
     )
 
 
+def _words(name: str, labels: list[str]) -> list[str]:
+    """The words prose names an entry by: its name and labels, lower-cased, distinct."""
+    return list(dict.fromkeys(word.lower() for word in (name, *labels)))
+
+
 def _runner_class(context: _Context, name: str, index: int, entry: RunnerClassEntry) -> Record:
     loc: Loc = ("runner_classes", name)
     return {
@@ -377,7 +382,7 @@ def _runner_class(context: _Context, name: str, index: int, entry: RunnerClassEn
         "index": index,
         "state": entry.state.value,
         "labels": list(entry.labels),
-        "words": list(dict.fromkeys(word.lower() for word in (name, *entry.labels))),
+        "words": _words(name, entry.labels),
         "proofs": _proofs(context, loc, entry.proofs),
     }
 
@@ -391,7 +396,7 @@ def _forge(context: _Context, name: str, index: int, entry: ForgeEntry) -> Recor
         "index": index,
         "state": entry.state.value,
         "labels": list(entry.labels),
-        "words": list(dict.fromkeys(word.lower() for word in (name, *entry.labels))),
+        "words": _words(name, entry.labels),
         "proofs": _proofs(context, loc, entry.proofs),
         "surfaces": list(dict.fromkeys(surfaces)),
     }
