@@ -48,7 +48,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from engine.extract import markdown  # noqa: E402  (the checkout's engine, for sentence spans)
+from engine.extract import kind_of, markdown  # noqa: E402  (the checkout's engine, for sentence spans)
 from engine.extract.base import SourceFile  # noqa: E402
 from engine.repo.discover import read_text  # noqa: E402
 
@@ -91,8 +91,7 @@ def is_docs_rule(rule: str, path: str) -> bool:
     any rule of a boundary's policy reporting on a Markdown file (so a new docs
     clause is judged without being listed here)."""
     policy = rule.partition(".")[0]
-    markdown = path.lower().endswith((".md", ".markdown"))
-    return policy in BOUNDARY_OF and markdown and rule not in NOT_JUDGED
+    return policy in BOUNDARY_OF and kind_of(path) == "markdown" and rule not in NOT_JUDGED
 
 
 # -- labels -------------------------------------------------------------------
@@ -277,7 +276,7 @@ def file_text(root: Path, path: str) -> str | None:
 @functools.lru_cache(maxsize=64)
 def each_sentence(path: str, text: str) -> tuple[Span, ...]:
     """Where each sentence of a Markdown file lies, as the engine's extractor cuts it."""
-    if not path.endswith((".md", ".markdown")):
+    if kind_of(path) != "markdown":
         return ()
     records = markdown.extract(SourceFile(path, text, "markdown")).records["sentences"]
     return tuple(Span(r["line"], r["column"], r["end_line"], r["end_column"] - 1) for r in records)

@@ -96,6 +96,7 @@ def test_find_text_spans_wrapped_and_quoted_lines() -> None:
     assert span == accuracy.Span(1, 24, 2, 17)
     assert accuracy.find_text(lines, 2, "The second sentence wraps.") is None
     assert accuracy.find_text(lines, 4, "Next.") == accuracy.Span(4, 1, 4, 5)
+    assert len(accuracy.each_sentence("docs/a.mdx", "One here. Two here.\n")) == 2
 
 
 def test_duplicates_are_findings_in_one_sentence(tmp_path: Path) -> None:
@@ -158,7 +159,8 @@ def test_floors_are_rounded_measurements() -> None:
 
 
 def test_real_repo_labels_by_reference(tmp_path: Path) -> None:
-    """A real-repo label file (inline ledger, surfaces, no text) is judged on a copy."""
+    """A real-repo label file (inline ledger, surfaces, no text) is judged on a copy;
+    an MDX page is Markdown to the scorer as to the engine."""
     name = "example__flywheel@" + "0" * 40
     checkout = tmp_path / "repos" / name
     checkout.mkdir(parents=True)
@@ -167,7 +169,7 @@ def test_real_repo_labels_by_reference(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (checkout / "docs").mkdir()
-    (checkout / "docs" / "pitch.md").write_text("It is seamless for everyone.\n", "utf-8")
+    (checkout / "docs" / "pitch.mdx").write_text("It is seamless for everyone.\n", "utf-8")
     label_dir = tmp_path / "labels"
     label_dir.mkdir()
     ledger = yaml.safe_load((FIXTURES / "platform-docs" / "proofs.yaml").read_text())
@@ -176,13 +178,13 @@ def test_real_repo_labels_by_reference(tmp_path: Path) -> None:
         "repo": "example/flywheel",
         "commit": "0" * 40,
         "ledger": ledger,
-        "surfaces": ["docs/pitch.md"],
+        "surfaces": ["docs/pitch.mdx"],
         "labels": [
             {"path": path, "line": line, "boundary": boundary, "verdict": verdict, "reason": "r"}
             for path, line, boundary, verdict in (
                 ("README.md", 3, "B7", "claim"),
                 ("README.md", 4, "B10", "mention"),
-                ("docs/pitch.md", 1, "B10", "claim"),
+                ("docs/pitch.mdx", 1, "B10", "claim"),
             )
         ],
     }
