@@ -18,6 +18,17 @@ indentation off an MkDocs body, keeping every line where it was, and says for
 each line of a call-out its kind and title and how many columns were taken
 off it. The Markdown extractor parses the result and puts the columns back.
 GitHub's ``> [!WARNING]`` alerts need none of this: the parser reads them.
+
+MDX pages (Docusaurus, Fumadocs, Nextra) mark components the same way, with
+JSX tags on lines of their own (``<Accordion title="...">``, ``</Accordion>``,
+``<Steps />``) and ESM lines (``import { Tabs } from "..."``). A component's
+children are Markdown however far they are indented (MDX has no indented code
+blocks), but CommonMark reads the tag line and the lines under it as one HTML
+block, and the prose is lost. For an MDX file :func:`unmark` also blanks the
+tag and ESM lines and takes off the indentation a component's children share
+(the first child line's), and a component with a ``type`` or ``title``
+attribute (``<Callout type="warn" title="Experimental">``) is a call-out of
+that kind and title.
 """
 
 from __future__ import annotations
@@ -39,6 +50,15 @@ _MKDOCS = re.compile(
 )
 
 
+# an MDX component's tag alone on its line: "<Tab value="x">", "<Steps />", or the
+# first line of a tag whose attributes go on ("<Accordion", "  title="...">")
+_JSX_OPEN = re.compile(r"^[ \t]*<(?P<name>[A-Z][\w.]*)(?P<attrs>\s[^<>]*)?(?P<end>/?>)?[ \t]*$")
+_JSX_CLOSE = re.compile(r"^[ \t]*</[A-Z][\w.]*>[ \t]*$")
+_JSX_TAG_END = re.compile(r"/?>[ \t]*$")
+_JSX_ATTR = re.compile(r"""\b(?P<key>type|title)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')""")
+_ESM = re.compile(r"^(import|export)\s")
+
+
 @dataclass
 class Unmarked:
     """The text to parse, and what it says of the lines of the original (1-based)."""
@@ -50,13 +70,15 @@ class Unmarked:
     shifts: dict[int, int] = field(default_factory=dict)
 
 
-def unmark(text: str) -> Unmarked | None:
-    """``text`` with its admonition markers blanked, or None when it has none."""
-    if ":::" not in text and "!!!" not in text and "???" not in text:
+def unmark(text: str, mdx: bool = False) -> Unmarked | None:
+    """``text`` with its admonition markers (and an MDX file's component tags and
+    ESM lines) blanked, or None when it has none."""
+    if not mdx and ":::" not in text and "!!!" not in text and "???" not in text:
         return None
     lines = text.split("\n")
     out = Unmarked(text)
-    changed = _directives(lines, out)
+    changed = _jsx(lines, out) if mdx else False
+    changed = _directives(lines, out) or changed
     for _ in range(4):  # an MkDocs call-out nested in one is found once the outer is unindented
         if not _mkdocs(lines, out):
             break
@@ -148,3 +170,75 @@ def _mkdocs(lines: list[str], out: Unmarked) -> bool:
             out.callouts.setdefault(number, (kind, title))
         index = last + 1
     return changed
+
+
+@dataclass
+class _Component:
+    """An open MDX component: the indentation its children lose (None before the
+    first child line), and its call-out kind and title, if it is one."""
+
+    cut: int | None = None
+    callout: tuple[str, str] | None = None
+
+
+def _jsx(lines: list[str], out: Unmarked) -> bool:
+    """Blank an MDX file's component tag lines and ESM lines, and unindent the
+    children of its components (see the module's docstring)."""
+    outside = _outside_code(lines)
+    changed = False
+    opened: list[_Component] = []
+    index = 0
+    while index < len(lines):
+        bare = lines[index].rstrip("\r")
+        if outside[index] and not opened and _ESM.match(bare):
+            while index < len(lines) and lines[index].strip():  # up to a blank line
+                lines[index] = _blank(lines[index])
+                index += 1
+            changed = True
+            continue
+        if outside[index] and _JSX_CLOSE.match(bare):
+            if opened:
+                opened.pop()
+            lines[index] = _blank(lines[index])
+            changed = True
+            index += 1
+            continue
+        if outside[index] and (tag := _JSX_OPEN.match(bare)):
+            attrs, end = tag["attrs"] or "", tag["end"]
+            lines[index] = _blank(lines[index])
+            while end is None and index + 1 < len(lines):  # attributes on the next lines
+                index += 1
+                rest = lines[index].rstrip("\r")
+                attrs += " " + rest
+                lines[index] = _blank(lines[index])
+                if found := _JSX_TAG_END.search(rest):
+                    end = found[0].strip()
+            if end != "/>":
+                opened.append(_Component(callout=_callout(tag["name"], attrs)))
+            changed = True
+            index += 1
+            continue
+        if opened and bare.strip():
+            indent = len(bare) - len(bare.lstrip(" \t"))
+            inner = opened[-1]
+            if inner.cut is None:
+                inner.cut = indent
+            if cut := min(indent, inner.cut):
+                lines[index] = lines[index][cut:]
+                out.shifts[index + 1] = out.shifts.get(index + 1, 0) + cut
+        callout = next((c.callout for c in reversed(opened) if c.callout), None)
+        if callout is not None:
+            out.callouts.setdefault(index + 1, callout)
+        index += 1
+    return changed
+
+
+def _callout(name: str, attrs: str) -> tuple[str, str] | None:
+    """A component's call-out kind and title, when it has a ``type`` or ``title``
+    attribute (``<Callout type="warn" title="Experimental">``)."""
+    values = {
+        m["key"]: m["dq"] if m["dq"] is not None else m["sq"] for m in _JSX_ATTR.finditer(attrs)
+    }
+    if not values:
+        return None
+    return values.get("type", name).lower(), values.get("title", "")

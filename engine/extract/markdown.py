@@ -71,7 +71,7 @@ def extract(source: SourceFile) -> Extraction:
     """Extract the records of one Markdown file; never raises on bad Markdown."""
     out = Extraction(records={name: [] for name in COLLECTIONS})
     text = source.text
-    unmarked = unmark(text)
+    unmarked = unmark(text, mdx=source.path.lower().endswith(".mdx"))
     if unmarked is not None:
         text = unmarked.text
     try:

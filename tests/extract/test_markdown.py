@@ -780,3 +780,86 @@ def test_sentences_carry_the_alt_text_of_their_blocks_images() -> None:
         ("Plain text.", "new shiny"),
         ("More of it .", "new shiny"),  # the image leaves its space
     ]
+
+
+def test_mdx_components_are_markup_and_their_children_prose() -> None:
+    """In an .mdx file a component's tag lines and the ESM lines are not prose, and
+    its children are Markdown however far they are indented; in an .md file the
+    same tag starts an HTML block, whose lines are not prose."""
+    text = (
+        'import { Tabs, Tab } from "fumadocs-ui/components/tabs";\n\n'
+        "# Install\n\n"
+        '<Tabs items={["Docker", "Nix"]}>\n'
+        '  <Tab value="Docker">\n'
+        "    The image runs on ARM64 hosts.\n\n"
+        "    ```bash\n    docker run image\n    ```\n"
+        "  </Tab>\n"
+        "</Tabs>\n\n"
+        '<Accordion\n  title="What platforms does it run on?"\n>\n'
+        "    Linux and macOS on ARM64.\n"
+        "    - Windows is experimental.\n"
+        "</Accordion>\n\n"
+        '<Callout type="warn" title="Experimental">\n'
+        "  GPU workers are a preview.\n"
+        "</Callout>\n\n"
+        "<Steps />\n\nAfter.\n"
+    )
+    out = extract(SourceFile("docs/install.mdx", text, "markdown"))
+    lines = source_lines(text)
+    got = [
+        (s["text"], s["block"], s.get("admonition"), s.get("admonition_title"), s["line"])
+        for s in out.records["sentences"]
+    ]
+    assert got == [
+        ("Install", "heading", None, None, 3),
+        ("The image runs on ARM64 hosts.", "paragraph", None, None, 7),
+        (
+            "Linux and macOS on ARM64.",
+            "paragraph",
+            "accordion",
+            "What platforms does it run on?",
+            18,
+        ),
+        (
+            "Windows is experimental.",
+            "list_item",
+            "accordion",
+            "What platforms does it run on?",
+            19,
+        ),
+        ("GPU workers are a preview.", "paragraph", "warn", "Experimental", 23),
+        ("After.", "paragraph", None, None, 28),
+    ]
+    for record in out.records["sentences"]:
+        assert_spans(record, lines)
+        for offset, char in enumerate(record["text"]):
+            if not char.isspace():
+                line, column = locate(record, offset)
+                assert lines[line - 1][column - 1] == char, (record["text"], offset)
+    assert ("docker run image", 10, 5) in {
+        (c["text"], c["line"], c["column"]) for c in out.records["code"]
+    }
+    as_markdown = texts(extract(SourceFile("docs/install.md", text, "markdown")))
+    assert "Linux and macOS on ARM64." not in as_markdown
+
+
+_MDX_BITS = st.sampled_from(
+    [
+        *("Word", "é", "😀", ". ", " ", "  ", "\t", "\n", "\r\n", "\n\n", "- ", "`c`"),
+        *("<Tab>\n", "</Tab>\n", '<Callout type="warn">\n', "</Callout>\n", "<Steps />\n"),
+        *("<Accordion\n", ' title="T"\n', ">\n", "import x from 'y'\n", "```\n", ":::note\n"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_MDX_BITS, max_size=60).map("".join))
+def test_every_mdx_sentence_character_locates_to_itself(text: str) -> None:
+    """Unindented component children keep their source positions."""
+    out = extract(SourceFile("doc.mdx", text, "markdown"))
+    lines = source_lines(text)
+    for record in out.records["sentences"]:
+        for offset, char in enumerate(record["text"]):
+            if not char.isspace():
+                line, column = locate(record, offset)
+                assert lines[line - 1][column - 1] == char, (record["text"], offset)
