@@ -52,7 +52,7 @@ _MKDOCS = re.compile(
 
 # an MDX component's tag alone on its line: "<Tab value="x">", "<Steps />", or the
 # first line of a tag whose attributes go on ("<Accordion", "  title="...">")
-_JSX_OPEN = re.compile(r"^[ \t]*<(?P<name>[A-Z][\w.]*)(?P<attrs>\s[^<>]*)?(?P<end>/?>)?[ \t]*$")
+_JSX_OPEN = re.compile(r"^[ \t]*<(?P<name>[A-Z][\w.]*)(?P<attrs>\s[^<>]*?)?(?P<end>/?>)?[ \t]*$")
 _JSX_CLOSE = re.compile(r"^[ \t]*</[A-Z][\w.]*>[ \t]*$")
 _JSX_TAG_END = re.compile(r"/?>[ \t]*$")
 _JSX_ATTR = re.compile(r"""\b(?P<key>type|title)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')""")
@@ -204,20 +204,20 @@ def _jsx(lines: list[str], out: Unmarked) -> bool:
             index += 1
             continue
         if outside[index] and (tag := _JSX_OPEN.match(bare)):
-            attrs, end = tag["attrs"] or "", tag["end"]
-            lines[index] = _blank(lines[index])
-            while end is None and index + 1 < len(lines):  # attributes on the next lines
-                index += 1
-                rest = lines[index].rstrip("\r")
-                attrs += " " + rest
-                lines[index] = _blank(lines[index])
-                if found := _JSX_TAG_END.search(rest):
+            attrs, end, last = tag["attrs"] or "", tag["end"], index
+            while end is None and last + 1 < len(lines) and lines[last + 1].strip():
+                last += 1  # attributes on the next lines, up to the one that ends the tag
+                attrs += " " + lines[last]
+                if found := _JSX_TAG_END.search(lines[last].rstrip("\r")):
                     end = found[0].strip()
-            if end != "/>":
-                opened.append(_Component(callout=_callout(tag["name"], attrs)))
-            changed = True
-            index += 1
-            continue
+            if end is not None:  # a tag that never ends (a blank line first) is prose
+                for number in range(index, last + 1):
+                    lines[number] = _blank(lines[number])
+                if end != "/>":
+                    opened.append(_Component(callout=_callout(tag["name"], attrs)))
+                changed = True
+                index = last + 1
+                continue
         if opened and bare.strip():
             indent = len(bare) - len(bare.lstrip(" \t"))
             inner = opened[-1]

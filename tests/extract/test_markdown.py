@@ -802,7 +802,8 @@ def test_mdx_components_are_markup_and_their_children_prose() -> None:
         '<Callout type="warn" title="Experimental">\n'
         "  GPU workers are a preview.\n"
         "</Callout>\n\n"
-        "<Steps />\n\nAfter.\n"
+        '<Steps />\n\n<Callout type="tip" />\n  After.\n\n'
+        "<Broken\n\nA tag that never ends is prose.\n"
     )
     out = extract(SourceFile("docs/install.mdx", text, "markdown"))
     lines = source_lines(text)
@@ -828,7 +829,9 @@ def test_mdx_components_are_markup_and_their_children_prose() -> None:
             19,
         ),
         ("GPU workers are a preview.", "paragraph", "warn", "Experimental", 23),
-        ("After.", "paragraph", None, None, 28),
+        ("After.", "paragraph", None, None, 29),
+        ("<Broken", "paragraph", None, None, 31),
+        ("A tag that never ends is prose.", "paragraph", None, None, 33),
     ]
     for record in out.records["sentences"]:
         assert_spans(record, lines)
