@@ -56,6 +56,16 @@ def assert_spans(record: dict[str, Any], lines: list[str]) -> None:
     assert lines[record["end_line"] - 1][record["end_column"] - 2] == text[-1]
 
 
+def assert_characters_locate(out: Extraction, lines: list[str], skip: str = "") -> None:
+    """Every visible character of every sentence (but those in ``skip``) locates
+    to itself in the source."""
+    for record in out.records["sentences"]:
+        for offset, char in enumerate(record["text"]):
+            if not char.isspace() and char not in skip:
+                line, column = locate(record, offset)
+                assert lines[line - 1][column - 1] == char, (record["text"], offset)
+
+
 # -- README.md: LF, front matter, lists, tables, code -------------------------
 
 
@@ -307,11 +317,7 @@ def test_html_blocks_and_markers(runners: tuple[Extraction, list[str]]) -> None:
 @pytest.mark.parametrize("name", ["README.md", "docs/runners.md"])
 def test_every_visible_character_maps_onto_itself(name: str) -> None:
     out, lines = read(name)
-    for record in out.records["sentences"]:
-        for offset, char in enumerate(record["text"]):
-            if not char.isspace() and char != "&":  # `&amp;` maps to its `&`
-                line, column = locate(record, offset)
-                assert lines[line - 1][column - 1] == char, (record["text"], offset)
+    assert_characters_locate(out, lines, skip="&")  # `&amp;` maps to its `&`
 
 
 # -- small cases ---------------------------------------------------------------
@@ -464,11 +470,7 @@ def test_every_sentence_character_locates_to_itself(text: str) -> None:
     """The source map across lines, line ending styles and non-ASCII columns."""
     out = run(text)
     lines = source_lines(text)
-    for record in out.records["sentences"]:
-        for offset, char in enumerate(record["text"]):
-            if not char.isspace():
-                line, column = locate(record, offset)
-                assert lines[line - 1][column - 1] == char, (record["text"], offset)
+    assert_characters_locate(out, lines)
 
 
 def test_link_list_entries_carry_their_link_text_as_link_term() -> None:
@@ -733,10 +735,7 @@ def test_admonitions_carry_their_kind_and_title_and_lose_their_markers() -> None
     ]
     for record in out.records["sentences"]:
         assert_spans(record, lines)
-        for offset, char in enumerate(record["text"]):
-            if not char.isspace():
-                line, column = locate(record, offset)
-                assert lines[line - 1][column - 1] == char, (record["text"], offset)
+    assert_characters_locate(out, lines)
     code = {(c["text"], c["line"], c["column"]) for c in out.records["code"]}
     assert ("env: {HOME: /tmp}", 18, 5) in code  # a code block in the body stays code
     assert (":::note\nnot a directive\n:::", 32, 1) in code  # markers in code are code
@@ -835,10 +834,7 @@ def test_mdx_components_are_markup_and_their_children_prose() -> None:
     ]
     for record in out.records["sentences"]:
         assert_spans(record, lines)
-        for offset, char in enumerate(record["text"]):
-            if not char.isspace():
-                line, column = locate(record, offset)
-                assert lines[line - 1][column - 1] == char, (record["text"], offset)
+    assert_characters_locate(out, lines)
     assert ("docker run image", 10, 5) in {
         (c["text"], c["line"], c["column"]) for c in out.records["code"]
     }
@@ -861,8 +857,4 @@ def test_every_mdx_sentence_character_locates_to_itself(text: str) -> None:
     """Unindented component children keep their source positions."""
     out = extract(SourceFile("doc.mdx", text, "markdown"))
     lines = source_lines(text)
-    for record in out.records["sentences"]:
-        for offset, char in enumerate(record["text"]):
-            if not char.isspace():
-                line, column = locate(record, offset)
-                assert lines[line - 1][column - 1] == char, (record["text"], offset)
+    assert_characters_locate(out, lines)
