@@ -165,6 +165,9 @@ RECORD_TYPES: dict[str, RecordType] = {
                 "cell": NUM,
                 "row": STR,
                 "row_prose": STR,  # the row without its inline code
+                # only when true: every cell but the first is link text only (a
+                # docs index row, "Advanced | Templates · Gitea")
+                "row_links_only": BOOL,
                 "table_headers": STR,
                 # task-list items only: "open" (- [ ]) or "done" (- [x])
                 "task": STR,

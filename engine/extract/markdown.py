@@ -239,6 +239,7 @@ class _Walker:
         self.headers: list[str] = []
         self.row_cells: list[str] = []  # the text of each cell of the row read now
         self.row_prose: list[str] = []  # the same with the inline code left out
+        self.row_linked: list[bool] = []  # whether each cell's every word is link text
         self.row_records: list[Record] = []  # the sentences of that row
         self.parts: list[str] = []
         self.runs: list[_Where] = []
@@ -470,6 +471,7 @@ class _Walker:
             self.in_head = name == "TableHead"
             self.column = 0
             self.row_cells, self.row_prose, self.row_records = [], [], []
+            self.row_linked = []
         elif name == "Table":
             self.headers = []
             lead = self.last_sentence
@@ -582,7 +584,9 @@ class _Walker:
         the row so far (``cell``: the column; ``row``: the cells' text joined with
         `` | ``; ``row_prose``: the same without inline code, so the forge's own
         file name in "Config file | `.gitlab-ci.yml`" is not prose; ``table_headers``:
-        the header row's, joined like ``row``)."""
+        the header row's, joined like ``row``; ``row_links_only``: every cell but the
+        first is link text only, a row of a docs index such as "Advanced | Templates ·
+        Gitea")."""
         raw = "".join(self.parts)
         text = " ".join(raw.split())
         prose = text
@@ -599,18 +603,25 @@ class _Walker:
             header = self.headers[self.column] if self.column < len(self.headers) else ""
         first = len(self.sentences)
         self._emit("table_cell", header)
-        for record in self.sentences[first:]:
+        cell = self.sentences[first:]
+        for record in cell:
             record["cell"] = self.column
             if self.table_lead:
                 record["lead"] = self.table_lead
-        self.row_records += self.sentences[first:]
+        self.row_records += cell
         self.row_cells.append(text)
         self.row_prose.append(prose)
+        self.row_linked.append(bool(cell) and all(r.get("link_only") for r in cell))
         row, headers = " | ".join(self.row_cells), " | ".join(self.headers)
         row_prose = " | ".join(self.row_prose)
+        links_only = len(self.row_linked) > 1 and all(self.row_linked[1:])
         for record in self.row_records:
             record["row"], record["table_headers"] = row, headers
             record["row_prose"] = row_prose
+            if links_only:
+                record["row_links_only"] = True
+            else:
+                record.pop("row_links_only", None)
         self.column += 1
 
     def _emit(self, block: str, header: str) -> str:

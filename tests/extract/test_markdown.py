@@ -858,3 +858,19 @@ def test_every_mdx_sentence_character_locates_to_itself(text: str) -> None:
     out = extract(SourceFile("doc.mdx", text, "markdown"))
     lines = source_lines(text)
     assert_characters_locate(out, lines)
+
+
+def test_a_row_whose_cells_but_the_first_are_links_only() -> None:
+    text = (
+        "| Section | Guides |\n"
+        "|---|---|\n"
+        "| **Advanced** | [Providers](p.md) · [Gitea](g.md) |\n"
+        "| **Forges** | [Gitea](g.md) · supported |\n"
+        "| [Gitea](g.md) | [guide](g.md) |\n"
+        "| [Gitea](g.md) | yes |\n"
+        "| [Gitea](g.md) |\n"
+    )
+    sentences = extract(SourceFile("a.md", text, "markdown")).records["sentences"]
+    rows = {(s["line"], s.get("row_links_only", False)) for s in sentences}
+    # every cell of a row carries the row's fact; a row of one cell has no others
+    assert rows == {(1, False), (3, True), (4, False), (5, True), (6, False), (7, False)}
