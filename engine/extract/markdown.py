@@ -367,6 +367,8 @@ class _Walker:
                     self.links[-1][1] = sum(map(len, self.parts))
             elif name == "TableCell":
                 self._end_cell()
+            elif name in ("TableHead", "TableRow"):
+                self._end_row()
             elif raw is not None or name in _ENDS:
                 self.on_end(name, span["start"] + base)
                 raw = self.raw
@@ -580,13 +582,8 @@ class _Walker:
             self.heading = " > ".join(self.headings)
 
     def _end_cell(self) -> None:
-        """A table cell ends: its sentences, and the row facts of every sentence of
-        the row so far (``cell``: the column; ``row``: the cells' text joined with
-        `` | ``; ``row_prose``: the same without inline code, so the forge's own
-        file name in "Config file | `.gitlab-ci.yml`" is not prose; ``table_headers``:
-        the header row's, joined like ``row``; ``row_links_only``: every cell but the
-        first is link text only, a row of a docs index such as "Advanced | Templates ·
-        Gitea")."""
+        """A table cell ends: its sentences (``cell``: the column; ``lead``: the
+        table's lead-in), and what the row keeps of it for :meth:`_end_row`."""
         raw = "".join(self.parts)
         text = " ".join(raw.split())
         prose = text
@@ -612,17 +609,24 @@ class _Walker:
         self.row_cells.append(text)
         self.row_prose.append(prose)
         self.row_linked.append(bool(cell) and all(r.get("link_only") for r in cell))
-        row, headers = " | ".join(self.row_cells), " | ".join(self.headers)
-        row_prose = " | ".join(self.row_prose)
-        links_only = len(self.row_linked) > 1 and all(self.row_linked[1:])
-        for record in self.row_records:
-            record["row"], record["table_headers"] = row, headers
-            record["row_prose"] = row_prose
-            if links_only:
-                record["row_links_only"] = True
-            else:
-                record.pop("row_links_only", None)
         self.column += 1
+
+    def _end_row(self) -> None:
+        """A table row (or the header row) ends: the row facts of every sentence of
+        its cells (``row``: the cells' text joined with `` | ``; ``row_prose``: the
+        same without inline code, so the forge's own file name in "Config file |
+        `.gitlab-ci.yml`" is not prose; ``table_headers``: the header row's, joined
+        like ``row``; ``row_links_only``: every cell but the first is link text
+        only, a row of a docs index such as "Advanced | Templates · Gitea")."""
+        facts: Record = {
+            "row": " | ".join(self.row_cells),
+            "table_headers": " | ".join(self.headers),
+            "row_prose": " | ".join(self.row_prose),
+        }
+        if len(self.row_linked) > 1 and all(self.row_linked[1:]):
+            facts["row_links_only"] = True
+        for record in self.row_records:
+            record.update(facts)
 
     def _emit(self, block: str, header: str) -> str:
         """Add the sentences of the prose read so far; return its text and forget it.
