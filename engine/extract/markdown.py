@@ -34,7 +34,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, count, pairwise, repeat
+from itertools import accumulate, compress, count, islice, pairwise, repeat
 from operator import add, not_
 from typing import Any
 
@@ -709,11 +709,18 @@ class _Walker:
         `attic`": the command, not the cache); ``term``: the code a list item or
         paragraph opens with, when a dash or colon follows it
         ("`NVIDIA_VISIBLE_DEVICES=all` — expose all GPUs"), on its first sentence."""
+        codes, first = self.codes, 0  # both in text order: one sweep
         for record, (start, end) in zip(records, spans, strict=True):
-            held = [code for at, code in self.codes if at < end and at + len(code) > start]
+            while first < len(codes) and codes[first][0] + len(codes[first][1]) <= start:
+                first += 1
+            held = []
+            for at, code in islice(codes, first, None):
+                if at >= end:
+                    break
+                held.append(code)
             if held:
                 record["codes"] = held
-        offset, value = self.codes[0]
+        offset, value = codes[0]
         lead = offset + len(value)
         opens = block in ("list_item", "paragraph") and not text[:offset].strip()
         if opens and _TERM_SEPARATOR.match(text, lead):
