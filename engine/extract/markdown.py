@@ -34,7 +34,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, count, islice, pairwise, repeat
+from itertools import accumulate, compress, count, pairwise, repeat
 from operator import add, not_
 from typing import Any
 
@@ -714,7 +714,8 @@ class _Walker:
             while first < len(codes) and codes[first][0] + len(codes[first][1]) <= start:
                 first += 1
             held = []
-            for at, code in islice(codes, first, None):
+            for index in range(first, len(codes)):
+                at, code = codes[index]
                 if at >= end:
                     break
                 held.append(code)
