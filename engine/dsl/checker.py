@@ -30,7 +30,13 @@ from ..core.text import did_you_mean
 from . import ast, ledger_words
 from .predicates import Inliner
 from .program import PLACEHOLDER, Atom, CheckedClause, Program, conjuncts, placeholders
-from .regex import CompiledRegex, RegexError, compile_regex
+from .regex import (
+    MAX_INLINED_LENGTH,
+    MAX_PATTERN_LENGTH,
+    CompiledRegex,
+    RegexError,
+    compile_regex,
+)
 
 SPAN = rec("Span")
 FUNCTIONS = {"count": "count(list | map) -> num"}
@@ -131,6 +137,9 @@ class _Checker:
     def compile(self, regex: ast.Regex) -> CompiledRegex | None:
         """The regex, its patterns inlined and its ledger slots empty (a run binds
         them: :mod:`engine.dsl.ledger_words`); None after an error."""
+        if len(regex.source) > MAX_PATTERN_LENGTH:
+            self.error(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters", regex.span)
+            return None
         known = self.ledger_slots(regex)
         source = self.expand(regex, ())
         if source is None or not known:
@@ -141,7 +150,11 @@ class _Checker:
         if used:
             self.templates[id(regex)] = source
         try:
-            return compile_regex(ledger_words.substitute(source, ledger_words.EMPTY), regex.flags)
+            return compile_regex(
+                ledger_words.substitute(source, ledger_words.EMPTY),
+                regex.flags,
+                MAX_INLINED_LENGTH,
+            )
         except RegexError as exc:
             self.error(str(exc), regex.span)
             return None

@@ -179,3 +179,29 @@ def test_every_error_of_a_pass_is_reported_at_once(tmp_path: Path) -> None:
     assert outcome.code == 2
     located = [line for line in outcome.stderr.splitlines() if "bad.policy:4:" in line]
     assert len(located) == 3
+
+
+def test_composed_patterns_are_bounded_inlined_not_as_written(tmp_path: Path) -> None:
+    """A pattern is held to 4096 characters as written; inlining the patterns it
+    names may make it longer (up to 16384), as composing a hedge before and after a
+    word does, but no longer."""
+    part = "pattern part = /" + "a" * 3000 + "/\n"
+    twice = part + "pattern twice = /(?&part)x|(?&part)y/\n"
+    ok = check_with(
+        tmp_path / "ok",
+        {
+            "ok.policy": twice
+            + clause('deny for s in sentences where s.text matches twice message "m"')
+        },
+    )
+    assert ok.code in (0, 1), ok.stderr
+    six = part + "pattern six = /" + "(?&part)" * 6 + "/\n"
+    bad = check_with(
+        tmp_path / "bad",
+        {
+            "bad.policy": six
+            + clause('deny for s in sentences where s.text matches six message "m"')
+        },
+    )
+    assert bad.code == 2
+    assert "the pattern, inlined, is longer than 16384 characters" in bad.stderr
