@@ -92,6 +92,7 @@ def extract(source: SourceFile) -> Extraction:
     walker.finish()
     if unmarked is not None:
         _restore(out, unmarked)
+    _page_note(out.records["sentences"])
     if OPEN in source.text:
         out.records["matrices"] = embedded_records(source.path, source.text)
     return out
@@ -113,6 +114,25 @@ def _restore(out: Extraction, unmarked: Unmarked) -> None:
                 record["end_column"] += shift
             for run in record.get("_map", ()):
                 run[2] += shifts.get(run[1], 0)
+
+
+def _page_note(sentences: list[Record]) -> None:
+    """Give every sentence the call-out or block quote its page opens with.
+
+    The note is the text of the quoted sentences that come first after the
+    headings ("> **Warning** "krunkit" is experimental"), before any other
+    block; a page with none gets no ``page_note``.
+    """
+    body = [record for record in sentences if record["block"] != "heading"]
+    note = []
+    for record in body:
+        if not (record["in_blockquote"] or record.get("admonition")):
+            break
+        note.append(record["text"])
+    if note:
+        text = " ".join(note)
+        for record in sentences:
+            record["page_note"] = text
 
 
 def locate(record: Record, offset: int) -> tuple[int, int]:

@@ -874,3 +874,20 @@ def test_a_row_whose_cells_but_the_first_are_links_only() -> None:
     rows = {(s["line"], s.get("row_links_only", False)) for s in sentences}
     # every cell of a row carries the row's fact; a row of one cell has no others
     assert rows == {(1, False), (3, True), (4, False), (5, True), (6, False), (7, False)}
+
+
+def test_sentences_carry_the_note_their_page_opens_with() -> None:
+    opened = run(
+        "---\ntitle: Krunkit\n---\n# Krunkit\n\n> **Warning**\n> It is experimental.\n\n"
+        "It runs VMs.\n\n> A later quote.\n"
+    ).records["sentences"]
+    assert {s["text"]: s.get("page_note") for s in opened} == dict.fromkeys(
+        ["Krunkit", "Warning It is experimental.", "It runs VMs.", "A later quote."],
+        "Warning It is experimental.",
+    )
+    directive = run(":::warning\nThe driver is in beta.\n:::\n\nIt runs VMs.\n")
+    assert [s.get("page_note") for s in directive.records["sentences"]] == [
+        "The driver is in beta."
+    ] * 2
+    later = run("# Title\n\nIt runs VMs.\n\n> Experimental: not yet.\n").records["sentences"]
+    assert all("page_note" not in s for s in later)
