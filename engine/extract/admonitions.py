@@ -17,6 +17,14 @@ lines that CommonMark reads as prose or code:
 indentation off an MkDocs body, keeping every line where it was, and says for
 each line of a call-out its kind and title and how many columns were taken
 off it. The Markdown extractor parses the result and puts the columns back.
+- MyST (Sphinx, Jupyter Book): a fence whose info string names a directive
+  in braces, with backticks or tildes (```` ```{note} ````, ```` ````{tab-set} ````,
+  ```` ```{tab-item} Linux ````) or colons (``:::{warning}``), and its option lines
+  (``:sync: linux``). Unhandled, a backtick or tilde directive is a code block
+  and its prose is lost. Only the directives that hold prose are opened (call-outs
+  such as note, warning, deprecated, and containers such as tab-set, tab-item,
+  card, dropdown); ``{code-block}``, ``{literalinclude}``, ``{toctree}`` and the
+  like stay code.
 GitHub's ``> [!WARNING]`` alerts need none of this: the parser reads them.
 
 MDX pages (Docusaurus, Fumadocs, Nextra) mark components the same way, with
@@ -37,9 +45,10 @@ import re
 from dataclasses import dataclass, field
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-# ":::warning", ":::tip[A title]", ":::note A title"; "::::" for a nested one
+# ":::warning", ":::tip[A title]", ":::note A title"; "::::" for a nested one; MyST's
+# ":::{note} A title"
 _DIRECTIVE = re.compile(
-    r"^ {0,3}(?P<colons>:{3,})(?P<kind>[A-Za-z][\w-]*)"
+    r"^ {0,3}(?P<colons>:{3,})(?P<brace>\{)?(?P<kind>[A-Za-z][\w-]*)(?(brace)\})"
     r"(?:\[(?P<bracketed>[^\]]*)\]|[ \t]+(?P<rest>.*?))?[ \t]*$"
 )
 _DIRECTIVE_END = re.compile(r"^ {0,3}(?P<colons>:{3,})[ \t]*$")
@@ -49,6 +58,52 @@ _MKDOCS = re.compile(
     r'(?:[ \t]+[\w -]*?)?(?:[ \t]*"(?P<title>[^"]*)")?[ \t]*$'
 )
 
+
+# MyST's "```{note}", "````{tab-item} Linux", "~~~{warning} A title"
+_MYST_FENCE = re.compile(
+    r"^ {0,3}(?P<fence>`{3,}|~{3,})\{(?P<kind>[A-Za-z][\w-]*)\}[ \t]*(?P<rest>.*?)[ \t]*$"
+)
+# a MyST directive's option line (":sync: linux", ":class: dropdown")
+_MYST_OPTION = re.compile(r"^ {0,3}:[\w-]+:(\s|$)")
+# the MyST directives whose body is prose: call-outs (their kind is the directive's)
+# and containers (no call-out)
+_MYST_CALLOUTS = frozenset(
+    [
+        "admonition",
+        "attention",
+        "caution",
+        "danger",
+        "deprecated",
+        "error",
+        "hint",
+        "important",
+        "note",
+        "seealso",
+        "tip",
+        "todo",
+        "versionadded",
+        "versionchanged",
+        "warning",
+    ]
+)
+_MYST_CONTAINERS = frozenset(
+    [
+        "card",
+        "container",
+        "div",
+        "dropdown",
+        "grid",
+        "grid-item",
+        "grid-item-card",
+        "margin",
+        "sidebar",
+        "tab",
+        "tab-item",
+        "tab-set",
+        "tabs",
+        "topic",
+    ]
+)
 
 # an MDX component's tag alone on its line: "<Tab value="x">", "<Steps />", or the
 # first line of a tag whose attributes go on ("<Accordion", "  title="...">")
@@ -73,11 +128,13 @@ class Unmarked:
 def unmark(text: str, mdx: bool = False) -> Unmarked | None:
     """``text`` with its admonition markers (and an MDX file's component tags and
     ESM lines) blanked, or None when it has none."""
-    if not mdx and ":::" not in text and "!!!" not in text and "???" not in text:
+    markers = (":::", "!!!", "???", "```{", "~~~{")
+    if not mdx and not any(marker in text for marker in markers):
         return None
     lines = text.split("\n")
     out = Unmarked(text)
     changed = _jsx(lines, out) if mdx else False
+    changed = _myst(lines, out) or changed
     changed = _directives(lines, out) or changed
     for _ in range(4):  # an MkDocs call-out nested in one is found once the outer is unindented
         if not _mkdocs(lines, out):
@@ -110,6 +167,58 @@ def _outside_code(lines: list[str]) -> list[bool]:
             if match:
                 fence = match[1]
     return outside
+
+
+def _myst(lines: list[str], out: Unmarked) -> bool:
+    """Blank the fence and option lines of MyST's prose directives (see the module's
+    docstring); other fenced blocks, and everything inside them, stay as they are."""
+    # each open fence: (its marker, its first line index, (kind, title) or None,
+    # and whether its body is prose)
+    opened: list[tuple[str, int, tuple[str, str] | None, bool]] = []
+    changed = False
+    for index, line in enumerate(lines):
+        bare = line.rstrip("\r")
+        fence = _FENCE.match(bare)
+        if fence and opened:
+            marker, first, callout, prose = opened[-1]
+            run = fence[1]
+            if run[0] == marker[0] and len(run) >= len(marker) and not bare.strip().strip(run[0]):
+                opened.pop()
+                if prose:
+                    lines[index] = _blank(line)
+                    if callout is not None:
+                        for number in range(first + 1, index + 2):
+                            out.callouts.setdefault(number, callout)
+                continue
+            if not opened[-1][3]:
+                continue  # a fence inside code is code
+        if fence is None:
+            if (
+                opened
+                and opened[-1][3]
+                and _MYST_OPTION.match(bare)
+                and _options_only(lines, index, opened[-1][1])
+            ):
+                lines[index] = _blank(line)
+            continue
+        start = _MYST_FENCE.match(bare)
+        kind = start["kind"].lower() if start else ""
+        if kind in _MYST_CALLOUTS or kind in _MYST_CONTAINERS:
+            callout = (kind, start["rest"]) if start and kind in _MYST_CALLOUTS else None
+            opened.append((fence[1], index, callout, True))
+            lines[index] = _blank(line)
+            changed = True
+        elif not opened or opened[-1][3]:
+            opened.append((fence[1], index, None, False))
+    return changed
+
+
+def _options_only(lines: list[str], index: int, first: int) -> bool:
+    """Whether every line between a directive's opening line ``first`` and ``index``
+    is an option line too (options come first in a directive's body)."""
+    return all(
+        not lines[i].strip() or _MYST_OPTION.match(lines[i]) for i in range(first + 1, index)
+    )
 
 
 def _directives(lines: list[str], out: Unmarked) -> bool:

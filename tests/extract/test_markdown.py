@@ -891,3 +891,34 @@ def test_sentences_carry_the_note_their_page_opens_with() -> None:
     ] * 2
     later = run("# Title\n\nIt runs VMs.\n\n> Experimental: not yet.\n").records["sentences"]
     assert all("page_note" not in s for s in later)
+
+
+def test_myst_directives_that_hold_prose_are_read_and_code_directives_stay_code() -> None:
+    text = (
+        "`````{tab-set}\n\n````{tab-item} macOS\n:sync: macos\n\n"
+        "VirtualBox runs the VMs.\n\n```{code-block} text\nbrew install tool\n```\n\n"
+        "````\n\n`````\n\n"
+        "```{note} Heads up\nGPU runners are experimental.\n```\n\n"
+        ":::{warning}\nIt can break.\n:::\n\n"
+        "~~~{deprecated} 1.2\nThe old driver is gone.\n~~~\n\n"
+        "```{toctree}\nintro\n```\n\n```python\n```{note}\n```\n"
+    )
+    out = run(text)
+    lines = source_lines(text)
+    got = [
+        (s["text"], s.get("admonition"), s.get("admonition_title"), s["line"])
+        for s in out.records["sentences"]
+    ]
+    assert got == [
+        ("VirtualBox runs the VMs.", None, None, 6),
+        ("GPU runners are experimental.", "note", "Heads up", 17),
+        ("It can break.", "warning", "", 21),
+        ("The old driver is gone.", "deprecated", "1.2", 25),
+    ]
+    for record in out.records["sentences"]:
+        assert_spans(record, lines)
+    assert_characters_locate(out, lines)
+    code = {(c["text"], c["line"]) for c in out.records["code"]}
+    assert ("brew install tool", 9) in code  # a code directive in a tab stays code
+    assert ("intro", 29) in code
+    assert ("```{note}", 33) in code  # a directive inside code is code
