@@ -204,8 +204,8 @@ RECORD_TYPES: dict[str, RecordType] = {
                 # the kind, lower-cased, and the title ("" when it has none)
                 "admonition": STR,
                 "admonition_title": STR,
-                # every sentence of a page that opens with a call-out or block
-                # quote (before any other block but headings): its text, a
+                # the sentences after the call-out or block quote a page opens
+                # with (before any other block but headings): its text, a
                 # page-wide note ("Warning "krunkit" is experimental")
                 "page_note": STR,
             },

@@ -37,7 +37,8 @@ def _names_and_labels(collection: str) -> Callable[[Mapping[str, Any]], list[Any
 def _product_names(ledger: Mapping[str, Any]) -> list[str]:
     repo = ledger.get("repo")
     name = repo.rpartition("/")[2] if isinstance(repo, str) else ""
-    return [name, " ".join(name.replace("_", "-").split("-"))]
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name.replace("_", "-")).replace("-", " ")
+    return [name, " ".join(words.split()), "".join(words.split())]
 
 
 SLOTS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[Any]]]] = {
@@ -47,7 +48,8 @@ SLOTS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[Any]]]] = {
     ),
     "forge_words": ("every forge's name and labels", _names_and_labels("forges")),
     "product_names": (
-        "the name of the ledger's repo, as written and with spaces for its dashes",
+        "the name of the ledger's repo, as written, as words (its dashes and the joins"
+        " of its capitals as spaces) and as one word",
         _product_names,
     ),
 }

@@ -92,7 +92,7 @@ def extract(source: SourceFile) -> Extraction:
     walker.finish()
     if unmarked is not None:
         _restore(out, unmarked)
-    _page_note(out.records["sentences"])
+    _page_note(out.records["sentences"], out.records["code"])
     if OPEN in source.text:
         out.records["matrices"] = embedded_records(source.path, source.text)
     return out
@@ -116,22 +116,29 @@ def _restore(out: Extraction, unmarked: Unmarked) -> None:
                 run[2] += shifts.get(run[1], 0)
 
 
-def _page_note(sentences: list[Record]) -> None:
-    """Give every sentence the call-out or block quote its page opens with.
+def _page_note(sentences: list[Record], code: list[Record]) -> None:
+    """Give the sentences after it the call-out or block quote a page opens with.
 
     The note is the text of the quoted sentences that come first after the
-    headings ("> **Warning** "krunkit" is experimental"), before any other
-    block; a page with none gets no ``page_note``.
+    headings ("> **Warning** "krunkit" is experimental"), before any other block
+    (a code block too); the sentences after it get it as ``page_note``, the
+    note's own are judged by their words and its title (a call-out titled
+    "Experimental" hedges its own body, not the page).
     """
     body = [record for record in sentences if record["block"] != "heading"]
-    note = []
+    note: list[Record] = []
     for record in body:
         if not (record["in_blockquote"] or record.get("admonition")):
             break
-        note.append(record["text"])
-    if note:
-        text = " ".join(note)
-        for record in sentences:
+        note.append(record)
+    if not note:
+        return
+    first, last = note[0]["line"], note[-1]["end_line"]
+    if any(c["kind"] != "inline" and c["line"] < first for c in code):
+        return
+    text = " ".join(record["text"] for record in note)
+    for record in sentences:
+        if record["line"] > last:
             record["page_note"] = text
 
 

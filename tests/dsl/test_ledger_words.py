@@ -124,11 +124,13 @@ def test_the_forge_slot_holds_the_ledgers_forge_names_and_labels() -> None:
     assert bound == r"/(?:Azure\ DevOps|azure\-devops|gitea)/"
 
 
-def test_the_product_slot_holds_the_repo_name_as_written_and_spaced() -> None:
+def test_the_product_slot_holds_the_repo_name_as_written_as_words_and_as_one_word() -> None:
     ledger = {"repo": "cirruslabs/gitlab-tart-executor", "forges": {}, "runner_classes": {}}
     assert ledger_words.words(ledger) == {
-        "product_names": ("gitlab tart executor", "gitlab-tart-executor")
+        "product_names": ("gitlab tart executor", "gitlab-tart-executor", "gitlabtartexecutor")
     }
+    camel = ledger_words.words({"repo": "tinyland-inc/GloriousFlywheel"})
+    assert camel == {"product_names": ("Glorious Flywheel", "GloriousFlywheel")}
     assert ledger_words.words({"repo": ""}) == {}
 
 

@@ -881,16 +881,20 @@ def test_sentences_carry_the_note_their_page_opens_with() -> None:
         "---\ntitle: Krunkit\n---\n# Krunkit\n\n> **Warning**\n> It is experimental.\n\n"
         "It runs VMs.\n\n> A later quote.\n"
     ).records["sentences"]
-    assert {s["text"]: s.get("page_note") for s in opened} == dict.fromkeys(
-        ["Krunkit", "Warning It is experimental.", "It runs VMs.", "A later quote."],
-        "Warning It is experimental.",
-    )
-    directive = run(":::warning\nThe driver is in beta.\n:::\n\nIt runs VMs.\n")
+    assert {s["text"]: s.get("page_note") for s in opened} == {
+        "Krunkit": None,
+        "Warning It is experimental.": None,  # the note is judged by its own words
+        "It runs VMs.": "Warning It is experimental.",
+        "A later quote.": "Warning It is experimental.",
+    }
+    directive = run(":::warning[Experimental]\nThe driver is in beta.\n:::\n\nIt runs VMs.\n")
     assert [s.get("page_note") for s in directive.records["sentences"]] == [
-        "The driver is in beta."
-    ] * 2
+        None,
+        "The driver is in beta.",  # the title hedges the call-out's own body only
+    ]
     later = run("# Title\n\nIt runs VMs.\n\n> Experimental: not yet.\n").records["sentences"]
-    assert all("page_note" not in s for s in later)
+    after_code = run("# Title\n\n```sh\nrun\n```\n\n> Experimental.\n\nIt runs VMs.\n")
+    assert all("page_note" not in s for s in later + after_code.records["sentences"])
 
 
 def test_myst_directives_that_hold_prose_are_read_and_code_directives_stay_code() -> None:
