@@ -66,6 +66,14 @@ def assert_characters_locate(out: Extraction, lines: list[str], skip: str = "") 
                 assert lines[line - 1][column - 1] == char, (record["text"], offset)
 
 
+def assert_located(out: Extraction, lines: list[str]) -> None:
+    """Every sentence's span, and every visible character of it, is where it is in
+    the source."""
+    for record in out.records["sentences"]:
+        assert_spans(record, lines)
+    assert_characters_locate(out, lines)
+
+
 # -- README.md: LF, front matter, lists, tables, code -------------------------
 
 
@@ -704,6 +712,14 @@ def test_front_matter_description_is_prose() -> None:
         assert got == want
 
 
+def callout_facts(out: Extraction) -> list[tuple[str, Any, Any, int]]:
+    """Each sentence's text, call-out kind and title, and line."""
+    return [
+        (s["text"], s.get("admonition"), s.get("admonition_title"), s["line"])
+        for s in out.records["sentences"]
+    ]
+
+
 def test_admonitions_carry_their_kind_and_title_and_lose_their_markers() -> None:
     text = (
         ":::warning\nAddon forges are experimental. They can break.\n:::\n\n"
@@ -717,11 +733,7 @@ def test_admonitions_carry_their_kind_and_title_and_lose_their_markers() -> None
     )
     out = run(text)
     lines = source_lines(text)
-    got = [
-        (s["text"], s.get("admonition"), s.get("admonition_title"), s["line"])
-        for s in out.records["sentences"]
-    ]
-    assert got == [
+    assert callout_facts(out) == [
         ("Addon forges are experimental.", "warning", "", 2),
         ("They can break.", "warning", "", 2),
         ("GitLab runners are here.", "tip", "Use the cache", 6),
@@ -733,9 +745,7 @@ def test_admonitions_carry_their_kind_and_title_and_lose_their_markers() -> None
         ("After.", None, None, 26),
         ("macOS runners are experimental.", "important", "", 29),
     ]
-    for record in out.records["sentences"]:
-        assert_spans(record, lines)
-    assert_characters_locate(out, lines)
+    assert_located(out, lines)
     code = {(c["text"], c["line"], c["column"]) for c in out.records["code"]}
     assert ("env: {HOME: /tmp}", 18, 5) in code  # a code block in the body stays code
     assert (":::note\nnot a directive\n:::", 32, 1) in code  # markers in code are code
@@ -832,9 +842,7 @@ def test_mdx_components_are_markup_and_their_children_prose() -> None:
         ("<Broken", "paragraph", None, None, 31),
         ("A tag that never ends is prose.", "paragraph", None, None, 33),
     ]
-    for record in out.records["sentences"]:
-        assert_spans(record, lines)
-    assert_characters_locate(out, lines)
+    assert_located(out, lines)
     assert ("docker run image", 10, 5) in {
         (c["text"], c["line"], c["column"]) for c in out.records["code"]
     }
@@ -909,19 +917,13 @@ def test_myst_directives_that_hold_prose_are_read_and_code_directives_stay_code(
     )
     out = run(text)
     lines = source_lines(text)
-    got = [
-        (s["text"], s.get("admonition"), s.get("admonition_title"), s["line"])
-        for s in out.records["sentences"]
-    ]
-    assert got == [
+    assert callout_facts(out) == [
         ("VirtualBox runs the VMs.", None, None, 6),
         ("GPU runners are experimental.", "note", "Heads up", 17),
         ("It can break.", "warning", "", 21),
         ("The old driver is gone.", "deprecated", "1.2", 25),
     ]
-    for record in out.records["sentences"]:
-        assert_spans(record, lines)
-    assert_characters_locate(out, lines)
+    assert_located(out, lines)
     code = {(c["text"], c["line"]) for c in out.records["code"]}
     assert ("brew install tool", 9) in code  # a code directive in a tab stays code
     assert ("intro", 29) in code
