@@ -151,6 +151,18 @@ def _blank(line: str) -> str:
     return "\r" if line.endswith("\r") else ""
 
 
+def _closes(fence: str, line: str) -> bool:
+    """Whether ``line`` closes a code block opened by ``fence`` (its backticks or
+    tildes): a run of the same character, as long or longer, and nothing else."""
+    match = _FENCE.match(line)
+    return (
+        match is not None
+        and match[1][0] == fence[0]
+        and len(match[1]) >= len(fence)
+        and not line.strip().strip(fence[0])
+    )
+
+
 def _outside_code(lines: list[str]) -> list[bool]:
     """For each line: whether it is outside every fenced code block."""
     outside = []
@@ -159,8 +171,7 @@ def _outside_code(lines: list[str]) -> list[bool]:
         match = _FENCE.match(line)
         if fence:
             outside.append(False)
-            closes = match is not None and match[1][0] == fence[0] and len(match[1]) >= len(fence)
-            if closes and not line.strip().strip(fence[0]):
+            if _closes(fence, line):
                 fence = ""
         else:
             outside.append(match is None)
@@ -181,8 +192,7 @@ def _myst(lines: list[str], out: Unmarked) -> bool:
         fence = _FENCE.match(bare)
         if fence and opened:
             marker, first, callout, prose = opened[-1]
-            run = fence[1]
-            if run[0] == marker[0] and len(run) >= len(marker) and not bare.strip().strip(run[0]):
+            if _closes(marker, bare):
                 opened.pop()
                 if prose:
                     lines[index] = _blank(line)
@@ -190,7 +200,7 @@ def _myst(lines: list[str], out: Unmarked) -> bool:
                         for number in range(first + 1, index + 2):
                             out.callouts.setdefault(number, callout)
                 continue
-            if not opened[-1][3]:
+            if not prose:
                 continue  # a fence inside code is code
         if fence is None:
             if (

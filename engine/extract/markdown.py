@@ -125,9 +125,10 @@ def _page_note(sentences: list[Record], code: list[Record]) -> None:
     note's own are judged by their words and its title (a call-out titled
     "Experimental" hedges its own body, not the page).
     """
-    body = [record for record in sentences if record["block"] != "heading"]
     note: list[Record] = []
-    for record in body:
+    for record in sentences:
+        if record["block"] == "heading":
+            continue
         if not (record["in_blockquote"] or record.get("admonition")):
             break
         note.append(record)
