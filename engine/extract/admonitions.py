@@ -21,7 +21,8 @@ off it. The Markdown extractor parses the result and puts the columns back.
   in braces, with backticks or tildes (```` ```{note} ````, ```` ````{tab-set} ````,
   ```` ```{tab-item} Linux ````) or colons (``:::{warning}``), and its option lines
   (``:sync: linux``). Unhandled, a backtick or tilde directive is a code block
-  and its prose is lost. Only the directives that hold prose are opened (call-outs
+  and its prose is lost. A MyST page's target lines (``(install-linux)=``) and
+  comment lines (``% a note``) are blanked too: unhandled, each is a sentence. Only the directives that hold prose are opened (call-outs
   such as note, warning, deprecated, and containers such as tab-set, tab-item,
   card, dropdown); ``{code-block}``, ``{literalinclude}``, ``{toctree}`` and the
   like stay code.
@@ -65,6 +66,10 @@ _MYST_FENCE = re.compile(
 )
 # a MyST directive's option line (":sync: linux", ":class: dropdown")
 _MYST_OPTION = re.compile(r"^ {0,3}:[\w-]+:(\s|$)")
+# MyST's target line ("(install-linux)=") and comment line ("% a note to editors"):
+# markup, not prose
+_MYST_MARKUP = re.compile(r"^ {0,3}(\([^()\s]+\)=|%(\s.*)?)$")
+_MYST_TARGET = re.compile(r"^ {0,3}\([^()\s]+\)=\r?$", re.MULTILINE)
 # the MyST directives whose body is prose: call-outs (their kind is the directive's)
 # and containers (no call-out)
 _MYST_CALLOUTS = frozenset(
@@ -129,7 +134,7 @@ def unmark(text: str, mdx: bool = False) -> Unmarked | None:
     """``text`` with its admonition markers (and an MDX file's component tags and
     ESM lines) blanked, or None when it has none."""
     markers = (":::", "!!!", "???", "```{", "~~~{")
-    if not mdx and not any(marker in text for marker in markers):
+    if not mdx and not any(marker in text for marker in markers) and not _MYST_TARGET.search(text):
         return None
     lines = text.split("\n")
     out = Unmarked(text)
@@ -208,8 +213,9 @@ def _myst(lines: list[str], out: Unmarked) -> bool:
                 and opened[-1][3]
                 and _MYST_OPTION.match(bare)
                 and _options_only(lines, index, opened[-1][1])
-            ):
+            ) or ((not opened or opened[-1][3]) and _MYST_MARKUP.match(bare)):
                 lines[index] = _blank(line)
+                changed = True
             continue
         start = _MYST_FENCE.match(bare)
         kind = start["kind"].lower() if start else ""

@@ -928,3 +928,16 @@ def test_myst_directives_that_hold_prose_are_read_and_code_directives_stay_code(
     assert ("brew install tool", 9) in code  # a code directive in a tab stays code
     assert ("intro", 29) in code
     assert ("```{note}", 33) in code  # a directive inside code is code
+
+
+def test_myst_target_and_comment_lines_are_markup_not_sentences() -> None:
+    text = "(install-linux)=\n# Install on Linux\n\n% TODO: the macOS tab\nIt runs on Linux.\n"
+    out = run(text)
+    assert [(s["text"], s["line"]) for s in out.records["sentences"]] == [
+        ("Install on Linux", 2),
+        ("It runs on Linux.", 5),
+    ]
+    assert_located(out, source_lines(text))
+    # a target line alone is enough to be read as MyST; in code it stays code
+    code = run("```text\n(install-linux)=\n```\n").records["code"]
+    assert [c["text"] for c in code] == ["(install-linux)="]
