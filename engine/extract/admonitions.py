@@ -21,11 +21,11 @@ off it. The Markdown extractor parses the result and puts the columns back.
   in braces, with backticks or tildes (```` ```{note} ````, ```` ````{tab-set} ````,
   ```` ```{tab-item} Linux ````) or colons (``:::{warning}``), and its option lines
   (``:sync: linux``). Unhandled, a backtick or tilde directive is a code block
-  and its prose is lost. A MyST page's target lines (``(install-linux)=``) and
-  comment lines (``% a note``) are blanked too: unhandled, each is a sentence. Only the directives that hold prose are opened (call-outs
+  and its prose is lost. Only the directives that hold prose are opened (call-outs
   such as note, warning, deprecated, and containers such as tab-set, tab-item,
   card, dropdown); ``{code-block}``, ``{literalinclude}``, ``{toctree}`` and the
-  like stay code.
+  like stay code. A MyST page's target lines (``(install-linux)=``) and comment
+  lines (``% a note``) are blanked too: unhandled, each is a sentence.
 GitHub's ``> [!WARNING]`` alerts need none of this: the parser reads them.
 
 MDX pages (Docusaurus, Fumadocs, Nextra) mark components the same way, with
