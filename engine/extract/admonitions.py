@@ -117,6 +117,7 @@ _JSX_CLOSE = re.compile(r"^[ \t]*</[A-Z][\w.]*>[ \t]*$")
 _JSX_TAG_END = re.compile(r"/?>[ \t]*$")
 _JSX_ATTR = re.compile(r"""\b(?P<key>type|title)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')""")
 _ESM = re.compile(r"^(import|export)\s")
+_LINE_BREAK = re.compile(r"\r(?!\n)|\n")
 
 
 @dataclass
@@ -136,7 +137,9 @@ def unmark(text: str, mdx: bool = False) -> Unmarked | None:
     markers = (":::", "!!!", "???", "```{", "~~~{")
     if not mdx and not any(marker in text for marker in markers) and not _MYST_TARGET.search(text):
         return None
-    lines = text.split("\n")
+    # lines as the Markdown parser counts them: a lone CR ends a line too (a CRLF
+    # line keeps its CR, see `_blank`)
+    lines = _LINE_BREAK.split(text)
     out = Unmarked(text)
     changed = _jsx(lines, out) if mdx else False
     changed = _myst(lines, out) or changed

@@ -941,3 +941,14 @@ def test_myst_target_and_comment_lines_are_markup_not_sentences() -> None:
     # a target line alone is enough to be read as MyST; in code it stays code
     code = run("```text\n(install-linux)=\n```\n").records["code"]
     assert [c["text"] for c in code] == ["(install-linux)="]
+
+
+def test_a_lone_carriage_return_ends_a_line_for_the_admonition_pass_too() -> None:
+    # found by the hypothesis test below: the MkDocs body's shift landed a line early
+    text = "\r:::note\n!!! tip\n    Word"
+    out = run(text)
+    assert_characters_locate(out, source_lines(text))
+    assert [(s["text"], s["line"], s["column"]) for s in out.records["sentences"]] == [
+        (":::note", 2, 1),
+        ("Word", 4, 5),
+    ]
