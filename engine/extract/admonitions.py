@@ -68,8 +68,9 @@ _MYST_FENCE = re.compile(
 _MYST_OPTION = re.compile(r"^ {0,3}:[\w-]+:(\s|$)")
 # MyST's target line ("(install-linux)=") and comment line ("% a note to editors"):
 # markup, not prose
-_MYST_MARKUP = re.compile(r"^ {0,3}(\([^()\s]+\)=|%(\s.*)?)$")
-_MYST_TARGET = re.compile(r"^ {0,3}\([^()\s]+\)=\r?$", re.MULTILINE)
+_TARGET = r"^ {0,3}\([^()\s]+\)="
+_MYST_MARKUP = re.compile(rf"{_TARGET}$|^ {{0,3}}%(\s.*)?$")
+_MYST_TARGET = re.compile(rf"{_TARGET}\r?$", re.MULTILINE)
 # the MyST directives whose body is prose: call-outs (their kind is the directive's)
 # and containers (no call-out)
 _MYST_CALLOUTS = frozenset(
