@@ -67,10 +67,10 @@ _MYST_FENCE = re.compile(
 # a MyST directive's option line (":sync: linux", ":class: dropdown")
 _MYST_OPTION = re.compile(r"^ {0,3}:[\w-]+:(\s|$)")
 # MyST's target line ("(install-linux)=") and comment line ("% a note to editors"):
-# markup, not prose
+# markup, not prose (a comment line only on a page that is MyST by another line)
 _TARGET = r"^ {0,3}\([^()\s]+\)="
-_MYST_MARKUP = re.compile(rf"{_TARGET}$|^ {{0,3}}%(\s.*)?$")
 _MYST_TARGET = re.compile(rf"{_TARGET}\r?$", re.MULTILINE)
+_MYST_COMMENT = re.compile(r"^ {0,3}%(\s.*)?$")
 # the MyST directives whose body is prose: call-outs (their kind is the directive's)
 # and containers (no call-out)
 _MYST_CALLOUTS = frozenset(
@@ -196,6 +196,7 @@ def _myst(lines: list[str], out: Unmarked) -> bool:
     # and whether its body is prose)
     opened: list[tuple[str, int, tuple[str, str] | None, bool]] = []
     changed = False
+    myst = _is_myst(lines)
     for index, line in enumerate(lines):
         bare = line.rstrip("\r")
         fence = _FENCE.match(bare)
@@ -217,7 +218,10 @@ def _myst(lines: list[str], out: Unmarked) -> bool:
                 and opened[-1][3]
                 and _MYST_OPTION.match(bare)
                 and _options_only(lines, index, opened[-1][1])
-            ) or ((not opened or opened[-1][3]) and _MYST_MARKUP.match(bare)):
+            ) or (
+                (not opened or opened[-1][3])
+                and (_MYST_TARGET.match(bare) or (myst and _MYST_COMMENT.match(bare)))
+            ):
                 lines[index] = _blank(line)
                 changed = True
             continue
@@ -231,6 +235,28 @@ def _myst(lines: list[str], out: Unmarked) -> bool:
         elif not opened or opened[-1][3]:
             opened.append((fence[1], index, None, False))
     return changed
+
+
+def _is_myst(lines: list[str]) -> bool:
+    """Whether a line outside code is MyST's: a directive fence (backticks, tildes or
+    colons with the kind in braces) or a target line."""
+    fence = ""
+    for line in lines:
+        bare = line.rstrip("\r")
+        if fence:
+            if _closes(fence, bare):
+                fence = ""
+            continue
+        directive = _DIRECTIVE.match(bare)
+        if (
+            _MYST_FENCE.match(bare)
+            or _MYST_TARGET.match(bare)
+            or (directive and directive["brace"])
+        ):
+            return True
+        if match := _FENCE.match(bare):
+            fence = match[1]
+    return False
 
 
 def _options_only(lines: list[str], index: int, first: int) -> bool:

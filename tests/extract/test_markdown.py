@@ -941,6 +941,19 @@ def test_myst_target_and_comment_lines_are_markup_not_sentences() -> None:
     # a target line alone is enough to be read as MyST; in code it stays code
     code = run("```text\n(install-linux)=\n```\n").records["code"]
     assert [c["text"] for c in code] == ["(install-linux)="]
+    # a comment line needs a page that is MyST by another line outside code: on a
+    # Docusaurus or MkDocs page a paragraph wrapped onto "% of jobs" keeps that line
+    for page in (
+        ":::note\nHeads up.\n:::\n",
+        "!!! note\n    Heads up.\n",
+        "```md\n```{note}\n```\n",
+    ):
+        out = run(page + "\nThe pool runs 90\n% of jobs on Linux.\n")
+        assert "The pool runs 90 % of jobs on Linux." in [
+            s["text"] for s in out.records["sentences"]
+        ]
+    out = run("```{note}\nHeads up.\n```\n\nThe pool runs.\n% of jobs on Linux.\n")
+    assert [s["text"] for s in out.records["sentences"]] == ["Heads up.", "The pool runs."]
 
 
 def test_a_lone_carriage_return_ends_a_line_for_the_admonition_pass_too() -> None:
