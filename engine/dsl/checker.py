@@ -154,6 +154,7 @@ class _Checker:
                 ledger_words.substitute(source, ledger_words.EMPTY),
                 regex.flags,
                 MAX_INLINED_LENGTH,
+                what="the pattern, inlined,",
             )
         except RegexError as exc:
             self.error(str(exc), regex.span)

@@ -115,12 +115,14 @@ class CompiledRegex:
 
 
 @functools.cache
-def compile_regex(source: str, flags: str = "", limit: int = MAX_PATTERN_LENGTH) -> CompiledRegex:
+def compile_regex(
+    source: str, flags: str = "", limit: int = MAX_PATTERN_LENGTH, what: str = "the pattern"
+) -> CompiledRegex:
     """Compile a policy regex; raise RegexError with a readable reason. ``limit`` is
     :data:`MAX_INLINED_LENGTH` for a pattern whose named patterns are inlined
-    (its written text is held to :data:`MAX_PATTERN_LENGTH` by the checker)."""
+    (``what``: "the pattern, inlined,"; its written text is held to
+    :data:`MAX_PATTERN_LENGTH` by the checker)."""
     if len(source) > limit:
-        what = "the pattern" if limit == MAX_PATTERN_LENGTH else "the pattern, inlined,"
         raise RegexError(f"{what} is longer than {limit} characters")
     for flag in flags:
         if flag not in _FLAGS:
