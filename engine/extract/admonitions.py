@@ -68,8 +68,7 @@ _MYST_FENCE = re.compile(
 _MYST_OPTION = re.compile(r"^ {0,3}:[\w-]+:(\s|$)")
 # MyST's target line ("(install-linux)=") and comment line ("% a note to editors"):
 # markup, not prose (a comment line only on a page that is MyST by another line)
-_TARGET = r"^ {0,3}\([^()\s]+\)="
-_MYST_TARGET = re.compile(rf"{_TARGET}\r?$", re.MULTILINE)
+_MYST_TARGET = re.compile(r"^ {0,3}\([^()\s]+\)=\r?$", re.MULTILINE)
 _MYST_COMMENT = re.compile(r"^ {0,3}%(\s.*)?$")
 # the MyST directives whose body is prose: call-outs (their kind is the directive's)
 # and containers (no call-out)
@@ -172,21 +171,26 @@ def _closes(fence: str, line: str) -> bool:
     )
 
 
-def _outside_code(lines: list[str]) -> list[bool]:
-    """For each line: whether it is outside every fenced code block."""
-    outside = []
+def _open_fences(lines: list[str]) -> list[str]:
+    """For each line: the code fence open before it ("" when none)."""
+    opened = []
     fence = ""
     for line in lines:
-        match = _FENCE.match(line)
+        opened.append(fence)
         if fence:
-            outside.append(False)
             if _closes(fence, line):
                 fence = ""
-        else:
-            outside.append(match is None)
-            if match:
-                fence = match[1]
-    return outside
+        elif match := _FENCE.match(line):
+            fence = match[1]
+    return opened
+
+
+def _outside_code(lines: list[str]) -> list[bool]:
+    """For each line: whether it is outside every fenced code block."""
+    return [
+        not fence and _FENCE.match(line) is None
+        for fence, line in zip(_open_fences(lines), lines, strict=True)
+    ]
 
 
 def _myst(lines: list[str], out: Unmarked) -> bool:
@@ -240,13 +244,10 @@ def _myst(lines: list[str], out: Unmarked) -> bool:
 def _is_myst(lines: list[str]) -> bool:
     """Whether a line outside code is MyST's: a directive fence (backticks, tildes or
     colons with the kind in braces) or a target line."""
-    fence = ""
-    for line in lines:
-        bare = line.rstrip("\r")
+    for fence, line in zip(_open_fences(lines), lines, strict=True):
         if fence:
-            if _closes(fence, bare):
-                fence = ""
             continue
+        bare = line.rstrip("\r")
         directive = _DIRECTIVE.match(bare)
         if (
             _MYST_FENCE.match(bare)
@@ -254,8 +255,6 @@ def _is_myst(lines: list[str]) -> bool:
             or (directive and directive["brace"])
         ):
             return True
-        if match := _FENCE.match(bare):
-            fence = match[1]
     return False
 
 
