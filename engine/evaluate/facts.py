@@ -15,6 +15,7 @@ from ..core.rules import CHECK_TIMEOUT
 from ..dsl.program import FACTS, Atom
 from ..dsl.regex import MATCH_TIMEOUT, RegexTimeout
 from ..extract.base import TIMEOUTS, Problem
+from .memo import memo
 
 T = TypeVar("T")
 
@@ -38,36 +39,25 @@ def atom_matches(atom: Atom, record: Any) -> list[dict[str, Any]]:
     value = field_value(record, atom.path)
     if not isinstance(value, str):
         return []
-    memo = record.setdefault("_re", {})
+    kept = record.setdefault("_re", {})
     key = (atom.regex.source, atom.regex.flags, atom.path)
-    if key not in memo:
-        memo[key] = _find(atom, record, atom.regex.finditer, value)
-    found: list[dict[str, Any]] = memo[key]
+    if key not in kept:
+        kept[key] = _find(atom, record, atom.regex.finditer, value)
+    found: list[dict[str, Any]] = kept[key]
     return found
 
 
-def atom_found(atom: Atom, record: Any) -> bool:
-    """Whether the atom matches a record: :func:`atom_matches` made non-empty, for
-    tests that need no match (no capture, nor span): a search stops at the first
-    match where finding them all scans the whole field."""
-    if atom.iterated or atom.regex.groups:
-        return bool(atom_matches(atom, record))
-    value = field_value(record, atom.path)
-    if not isinstance(value, str):
-        return False
-    memo = record.setdefault("_re", {})
-    key = (atom.regex.source, atom.regex.flags, atom.path)
-    if key in memo:
-        return bool(memo[key])
-    found = memo.get((*key, "found"))
-    if found is None:
-        found = memo[(*key, "found")] = _find(atom, record, atom.regex.search, value)
-    return bool(found)
-
-
 def finder(atom: Atom) -> Callable[[Any], bool]:
-    """:func:`atom_found` of one atom as a test of any value (False for what is not a
-    record), its keys worked out once for the many records it tests."""
+    """Whether the atom matches a record (False for what is not a record): for tests
+    that need no match (no capture, nor span), a search that stops at the first
+    match where finding them all scans the whole field. Made once per atom, its
+    keys worked out for the many records it tests (the prefilter and
+    :func:`to_rego` test the same atoms)."""
+    test: Callable[[Any], bool] = memo(atom, "_finder", atom, lambda: _finder(atom))
+    return test
+
+
+def _finder(atom: Atom) -> Callable[[Any], bool]:
     if atom.iterated or atom.regex.groups:
         return lambda record: isinstance(record, dict) and bool(atom_matches(atom, record))
     path, search = atom.path, atom.regex.search
@@ -81,14 +71,14 @@ def finder(atom: Atom) -> Callable[[Any], bool]:
         value = record.get(name) if name is not None else field_value(record, path)
         if not isinstance(value, str):
             return False
-        memo = record.get("_re")
-        if memo is None:
-            memo = record["_re"] = {}
-        elif key in memo:
-            return bool(memo[key])
-        hit = memo.get(found_key)
+        kept = record.get("_re")
+        if kept is None:
+            kept = record["_re"] = {}
+        elif key in kept:
+            return bool(kept[key])
+        hit = kept.get(found_key)
         if hit is None:
-            hit = memo[found_key] = _find(atom, record, search, value)
+            hit = kept[found_key] = _find(atom, record, search, value)
         return bool(hit)
 
     return found
@@ -165,27 +155,62 @@ def to_rego(
 
     ``keep`` limits a record's top-level fields to those a clause reads.
     """
-    if t.kind == "record" and t.record is not None and isinstance(value, dict):
-        fields = RECORD_TYPES[t.record].fields
+    return converter(t, atoms, keep)(value)
+
+
+def converter(
+    t: Type, atoms: dict[str, list[Atom]], keep: frozenset[str] | None = None
+) -> Callable[[Any], Any]:
+    """:func:`to_rego` of values of type ``t``, for the many records of a collection:
+    which fields are copied as they are and which regex tests make facts is
+    worked out once, not per record."""
+    if _plain(t):
+        return _same
+    if t.kind != "record" or t.record is None:
+        assert t.of is not None
+        item = converter(t.of, atoms)
+        if t.kind == "list":
+            return lambda value: [item(v) for v in value] if isinstance(value, list) else value
+        return lambda value: (
+            {k: item(v) for k, v in value.items()} if isinstance(value, dict) else value
+        )
+    fields = RECORD_TYPES[t.record].fields
+    nested = {name: converter(f, atoms) for name, f in fields.items() if not _plain(f)}
+    tests = [
+        (atom.key, atom, None if atom.iterated else finder(atom))
+        for atom in atoms.get(t.record, ())
+    ]
+
+    def convert(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
         out: dict[str, Any] = {}
         for name, item in value.items():
             if name.startswith("_") or (keep is not None and name not in keep):
                 continue
-            out[name] = to_rego(item, fields[name], atoms) if name in fields else item
+            out[name] = nested[name](item) if name in nested else item
         facts: dict[str, Any] = {}
-        for atom in atoms.get(t.record, ()):
-            if atom.iterated:
-                found = atom_matches(atom, value)
-                if found:
-                    facts[atom.key] = [_fact(atom, m) for m in found]
-            elif atom_found(atom, value):
-                facts[atom.key] = True
+        for key, atom, found in tests:
+            if found is None:
+                matches = atom_matches(atom, value)
+                if matches:
+                    facts[key] = [_fact(atom, m) for m in matches]
+            elif found(value):
+                facts[key] = True
         if facts:
             out[FACTS] = facts
         return out
-    if t.kind == "list" and t.of is not None and t.of.kind in ("record", "list", "map"):
-        return [to_rego(item, t.of, atoms) for item in value] if isinstance(value, list) else value
-    nested_map = t.kind == "map" and t.of is not None and t.of.kind in ("record", "list", "map")
-    if nested_map and t.of is not None and isinstance(value, dict):
-        return {k: to_rego(v, t.of, atoms) for k, v in value.items()}
+
+    return convert
+
+
+def _plain(t: Type) -> bool:
+    """Whether Rego sees values of type ``t`` as they are (nothing in them to convert)."""
+    if t.kind == "record":
+        return t.record is None
+    complex_items = t.of is not None and t.of.kind in ("record", "list", "map")
+    return t.kind not in ("list", "map") or not complex_items
+
+
+def _same(value: Any) -> Any:
     return value

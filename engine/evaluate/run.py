@@ -16,7 +16,7 @@ from ..dsl import ast
 from ..dsl.compile import RegoModule, aggregate_module
 from ..dsl.program import RAW, CheckedClause, Program, placeholders, walk
 from .backends import Backend, RegopyBackend, make_backend
-from .facts import to_rego
+from .facts import converter, to_rego
 from .memo import memo
 from .prefilter import prefilter as compiled_prefilter
 from .prescreen import prescreened
@@ -155,8 +155,9 @@ def build_queries(
     size = 0
     for key, records in chosen.items():
         seen: dict[bytes | int, list[int]] = {}
+        convert = converter(types[key], clause_atoms[key], keep[key])
         for index, record in enumerate(records):
-            fact = to_rego(record, types[key], clause_atoms[key], keep[key])
+            fact = convert(record)
             try:
                 same: bytes | int = orjson.dumps(fact, option=orjson.OPT_SORT_KEYS)
             except TypeError:  # not JSON (a key that is not a string): equal to no other
@@ -202,10 +203,12 @@ def base_input(
             if name in GLOBALS
         },
         "collections": {
-            name: [
-                to_rego(record, rec(COLLECTIONS[name].record), seen.atoms, seen.fields)
-                for record in model.collections.get(name, [])
-            ]
+            name: list(
+                map(
+                    converter(rec(COLLECTIONS[name].record), seen.atoms, seen.fields),
+                    model.collections.get(name, []),
+                )
+            )
             for name, seen in projected.items()
             if name in COLLECTIONS
         },
