@@ -327,6 +327,9 @@ class _Extracted:
     problems: list[Problem]
     suppressions: list[Suppression]
     structured: list[tuple[str, str, str]]  # (path, kind, text) for hand-written Rego
+    # The mark of records chosen as candidates as they were extracted (_keeper);
+    # None when some were kept by an earlier run (a warm one).
+    kept: str | None = None
 
     def copy(self) -> _Extracted:
         """A copy whose lists can grow without changing this one's (records are shared)."""
@@ -395,16 +398,20 @@ def _extract(
     """The records of every file read (of the kinds the policies use), the ledger's
     collections, and a ``files`` record for every file of the repo; with
     ``options.warm``, from what it keeps (:func:`_extract_warm`)."""
+    import secrets
+
     from .extract.batch import extract_files
 
-    keep = _keeper(policies, ledger)
+    mark = secrets.token_hex(8)
+    keep = _keeper(policies, ledger, mark)
     if options.warm is not None:
-        keeps = (keep, _keeper(policies, ledger, reported=False))
+        keeps = (keep, _keeper(policies, ledger, mark, reported=False))
         return _extract_warm(policies, inputs, ledger_extraction, keeps, cache, options)
     out, sources = _gather(policies, inputs, ledger_extraction)
     shared = policies.joined_kinds() or frozenset()
     before_fork = policies.program.compile_regexes
     _absorb(out, extract_files(sources, cache, shared, keep, options.jobs, before_fork))
+    out.kept = mark
     return out
 
 
@@ -526,13 +533,16 @@ def _absorb(out: _Extracted, extractions: Iterable[Extracted]) -> None:
             out.collections.setdefault(name, []).extend(records)
 
 
-def _keeper(policies: PolicySet, ledger: dict[str, object], reported: bool = True) -> Keep:
+def _keeper(
+    policies: PolicySet, ledger: dict[str, object], mark: str, reported: bool = True
+) -> Keep:
     """Which extracted records the evaluation needs: every record of the collections
     the program reads and joins across files, and of the local ones
-    (:func:`engine.pack.local_collections`) only the candidates of their clauses;
-    none of those when the files are never ``reported`` on (a warm run's context:
-    a local record matters only in a reported file)."""
-    from .evaluate.run import InputModel, candidates
+    (:func:`engine.pack.local_collections`) only the candidates of their clauses,
+    marked with ``mark`` and the clauses that chose them (the evaluation does not
+    choose them again); none of those when the files are never ``reported`` on (a
+    warm run's context: a local record matters only in a reported file)."""
+    from .evaluate.run import InputModel, candidates, mark_kept
 
     program, params = policies.program, policies.params
     used, local = program.collections_used(), local_collections(program)
@@ -547,8 +557,11 @@ def _keeper(policies: PolicySet, ledger: dict[str, object], reported: bool = Tru
         if not reported:
             return []
         model = InputModel({name: records}, ledger, params)
-        chosen = {id(r) for clause in clauses[name] for r in candidates(program, clause, model)}
-        return [r for r in records if id(r) in chosen]
+        chosen: dict[int, list[str]] = {}
+        for clause in clauses[name]:
+            for record in candidates(program, clause, model):
+                chosen.setdefault(id(record), []).append(clause.key)
+        return mark_kept(records, chosen, mark)
 
     return keep
 
@@ -573,6 +586,7 @@ def _evaluate(
         reported=scope.reports if scope.reported is not None else None,
         bundle=policies.bundle,
         jobs=default_jobs() if options.jobs is None else max(1, options.jobs),
+        kept=extracted.kept,
     )
     if policies.rego:
         from .evaluate.handwritten import evaluate_files

@@ -28,6 +28,9 @@ from .reference import UNDEF, Evaluator, elements
 # bench/chunking.py measures no clear difference (docs/design.md).
 CHUNK = 500
 Record = dict[str, Any]
+# On a record the extraction kept: (the run's mark, the keys of the clauses that
+# chose it), see mark_kept.
+KEPT = "_kept"
 
 
 def _default_params() -> Record:
@@ -49,16 +52,22 @@ def candidates(
     model: InputModel,
     prefilter: bool = True,
     reported: Callable[[str], bool] | None = None,
+    kept: str | None = None,
 ) -> list[Any]:
     """The records a clause's first generator ranges over, after path globs and
     prefilter; with ``reported``, a clause whose findings are located at its
     candidate only keeps those in reported files (a finding elsewhere would be
-    dropped), before any regex runs on them."""
+    dropped), before any regex runs on them. With ``kept``, a run's mark: records
+    that all carry it (:func:`mark_kept`) were chosen so for each clause already."""
     evaluator = Evaluator(program, model.collections, model.ledger, model.params)
     source = evaluator.value(checked.clause.generators[0].source, {})
     records = elements(source) if source is not UNDEF else []
     if reported is not None and checked.reports_at_candidate:
         records = _in_reported(model, records, reported)
+    if prefilter and kept is not None:  # chosen already, while they were extracted
+        by_clause = _kept_by(model, records, kept)
+        if by_clause is not None:
+            return by_clause.get(checked.key, [])
     if prefilter:  # first: it screens whole collections at once (engine/evaluate/prescreen.py)
         records = prescreened(program, checked, model, records)
     policy = checked.policy
@@ -78,6 +87,36 @@ def candidates(
         test = compiled_prefilter(program, checked)
         records = [r for r in records if test(r)]
     return records
+
+
+def mark_kept(records: list[Any], chosen: dict[int, list[str]], mark: str) -> list[Any]:
+    """The records some clause chose (``chosen``: the keys of the clauses that chose
+    each, by ``id``), each marked with ``mark`` and those keys, so that
+    :func:`candidates` with ``kept=mark`` does not choose them again."""
+    out = [r for r in records if id(r) in chosen]
+    for record in out:
+        record[KEPT] = (mark, tuple(chosen[id(record)]))
+    return out
+
+
+def _kept_by(model: InputModel, records: list[Any], mark: str) -> dict[str, list[Any]] | None:
+    """The records of each clause key, as :func:`mark_kept` marked them; None unless
+    every record carries ``mark`` (worked out once per collection)."""
+    kept: dict[int, tuple[list[Any], dict[str, list[Any]] | None]] = memo(
+        model, "_kept_by", mark, dict
+    )
+    found = kept.get(id(records))
+    if found is None or found[0] is not records:
+        by_clause: dict[str, list[Any]] = {}
+        for record in records:
+            marked = record.get(KEPT) if isinstance(record, dict) else None
+            if marked is None or marked[0] != mark:
+                found = kept[id(records)] = (records, None)
+                return None
+            for key in marked[1]:
+                by_clause.setdefault(key, []).append(record)
+        found = kept[id(records)] = (records, by_clause)
+    return found[1]
 
 
 def _in_reported(
@@ -312,6 +351,7 @@ def evaluate(
     reported: Callable[[str], bool] | None = None,
     bundle: bytes | None = None,
     jobs: int = 1,
+    kept: str | None = None,
 ) -> list[Finding]:
     """Every finding of the program over the model, sorted and de-duplicated.
 
@@ -321,9 +361,12 @@ def evaluate(
     of them. With ``reported`` (``check PATHS``), clauses whose findings are
     located at their candidate only evaluate the candidates in reported files.
     ``bundle`` (:func:`regopy_bundle` of ``modules``) saves regopy compiling them;
-    ``jobs`` worker processes query the documents of a large repo.
+    ``jobs`` worker processes query the documents of a large repo; ``kept``: the
+    mark of the records chosen as they were extracted (:func:`candidates`).
     """
-    chosen = {c.key: candidates(program, c, model, prefilter, reported) for c in program.clauses}
+    chosen = {
+        c.key: candidates(program, c, model, prefilter, reported, kept) for c in program.clauses
+    }
     groups: dict[frozenset[str], list[str]] = {}
     for clause in program.clauses:
         if chosen[clause.key]:

@@ -350,6 +350,41 @@ def test_same_findings_on_fixture_repos(
         assert unfiltered
 
 
+def test_candidates_kept_as_extracted_are_the_candidates(
+    pack: PolicySet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check chooses each clause's candidates while it extracts, and marks them: the
+    evaluation takes them as marked, the same records choosing again would give;
+    one record without the run's mark and it chooses again."""
+    captured: list[tuple[InputModel, Any]] = []
+
+    def capture(program: Any, modules: Any, model: InputModel, *args: Any, **kw: Any) -> list[Any]:
+        captured.append((model, kw.get("kept")))
+        return []
+
+    with monkeypatch.context() as patch:
+        patch.setattr(evaluate_run, "evaluate", capture)
+        run_check(pack, REPO / "fixtures" / "repos" / "gf-drifting", [])
+    ((model, mark),) = captured
+    assert isinstance(mark, str)
+    local = [c for c in pack.program.clauses if c.main_collection == "sentences"]
+    chosen = 0
+    for checked in local:
+        marked = candidates(pack.program, checked, model, kept=mark)
+        again = candidates(pack.program, checked, fresh(model))
+        where = [(r["path"], r["line"], r["column"]) for r in marked]
+        assert where == [(r["path"], r["line"], r["column"]) for r in again], checked.key
+        chosen += len(marked)
+    assert chosen
+    sentences = model.collections["sentences"]
+    del next(r for r in sentences if r[evaluate_run.KEPT][1])[evaluate_run.KEPT]
+    unmarked = InputModel({"sentences": sentences}, model.ledger, model.params)
+    for checked in local:
+        assert candidates(pack.program, checked, unmarked, kept=mark) == candidates(
+            pack.program, checked, unmarked
+        )
+
+
 _WORDS = (
     "GitLab gitlab GITLAB Forgejo forgejo-runner codeberg woodpecker gitea Gitea Bitbucket "
     "supports support supported available ready production parity integrates ships enabled "
