@@ -40,11 +40,24 @@ def atom_matches(atom: Atom, record: Any) -> list[dict[str, Any]]:
     if not isinstance(value, str):
         return []
     kept = record.setdefault("_re", {})
-    key = (atom.regex.source, atom.regex.flags, atom.path)
+    key = memo_keys(atom)[0]
     if key not in kept:
-        kept[key] = _find(atom, record, atom.regex.finditer, value)
+        kept[key] = _find(atom, record, atom.regex.finditer, value, key)
     found: list[dict[str, Any]] = kept[key]
     return found
+
+
+def memo_keys(atom: Atom) -> tuple[str, str]:
+    """The keys of an atom's results on a record (``_re``): its matches, and whether
+    it matches; the same for every atom of one regex and field. Strings, made
+    once per atom: their hash is kept, where a tuple's is worked out per lookup."""
+    keys: tuple[str, str] = memo(atom, "_memo_keys", atom, lambda: _memo_keys(atom))
+    return keys
+
+
+def _memo_keys(atom: Atom) -> tuple[str, str]:
+    key = f"{atom.regex.flags}:{'.'.join(atom.path)}:{atom.regex.source}"
+    return key, "?" + key
 
 
 def finder(atom: Atom) -> Callable[[Any], bool]:
@@ -61,8 +74,7 @@ def _finder(atom: Atom) -> Callable[[Any], bool]:
     if atom.iterated or atom.regex.groups:
         return lambda record: isinstance(record, dict) and bool(atom_matches(atom, record))
     path, search = atom.path, atom.regex.search
-    key = (atom.regex.source, atom.regex.flags, path)
-    found_key = (*key, "found")
+    key, found_key = memo_keys(atom)
     name = path[0] if len(path) == 1 else None
 
     def found(record: Any) -> bool:
@@ -78,7 +90,7 @@ def _finder(atom: Atom) -> Callable[[Any], bool]:
             return bool(kept[key])
         hit = kept.get(found_key)
         if hit is None:
-            hit = kept[found_key] = _find(atom, record, search, value)
+            hit = kept[found_key] = _find(atom, record, search, value, found_key)
         return bool(hit)
 
     return found
@@ -88,29 +100,39 @@ def _finder(atom: Atom) -> Callable[[Any], bool]:
 # headers): their matches are kept per pattern and value, as well as per record.
 _SHORT = 256
 _SHARED_LIMIT = 200_000
-_shared: dict[tuple[object, ...], Any] = {}
+_shared: dict[str, dict[str, Any]] = {}  # by memo key (memo_keys), then by value
+_shared_size = 0
+_MISSING = object()
 
 
-def _find(atom: Atom, record: dict[str, Any], match: Callable[[str], T], value: str) -> T:
-    """``match(value)``, a regex that runs too long named with the record it ran on."""
+def _find(atom: Atom, record: dict[str, Any], match: Callable[[str], T], value: str, key: str) -> T:
+    """``match(value)``, a regex that runs too long named with the record it ran on;
+    ``key``: what it finds (:func:`memo_keys`)."""
+    global _shared_size
     if len(value) > _SHORT:
         return _run(atom, record, match, value)
-    key = (atom.regex.source, atom.regex.flags, match.__name__, value)
-    if key in _shared:
-        shared: T = _shared[key]
-        return shared
+    values = _shared.get(key)
+    if values is None:
+        values = _shared[key] = {}
+    shared = values.get(value, _MISSING)
+    if shared is not _MISSING:
+        return shared  # type: ignore[no-any-return]
     timed_out = len(TIMEOUTS)
     found = _run(atom, record, match, value)
     if len(TIMEOUTS) == timed_out:  # a time-out is each record's own, and not kept
-        if len(_shared) >= _SHARED_LIMIT:
-            _shared.clear()
-        _shared[key] = found
+        if _shared_size >= _SHARED_LIMIT:
+            forget_shared_matches()
+            values = _shared[key] = {}
+        values[value] = found
+        _shared_size += 1
     return found
 
 
 def forget_shared_matches() -> None:
     """Drop the matches shared across records (a run starts without those of another)."""
+    global _shared_size
     _shared.clear()
+    _shared_size = 0
 
 
 def _run(atom: Atom, record: dict[str, Any], match: Callable[[str], T], value: str) -> T:

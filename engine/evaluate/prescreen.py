@@ -276,11 +276,14 @@ class Search:
         self.records = records
         self.size = len(records)
         values = _values(records, path)
-        try:
-            text = "\n".join(values)
-        except TypeError:
-            values = [v if isinstance(v, str) else "" for v in values]
-            text = "\n".join(values)
+        # Only the strings are searched (a field most records lack, such as a
+        # table row, is quick): ``index[k]`` is the record of the k-th.
+        strings = list(map(isinstance, values, itertools.repeat(str)))
+        index: list[int] | None = None
+        if not all(strings):
+            index = list(itertools.compress(itertools.count(), strings))
+            values = list(itertools.compress(values, strings))
+        text = "\n".join(values)
         # ends[k]: where the value after the k-th starts (past the newline).
         ends = list(map(operator.add, itertools.accumulate(map(len, values)), itertools.count(1)))
         found: list[set[int]] = [set() for _ in database.literals]
@@ -290,11 +293,15 @@ class Search:
             found[literal].add(where(ends, end))
 
         data = searchable(text).encode("ascii")
-        database.compiled.scan(data, match_event_handler=on_match)
+        if data:
+            database.compiled.scan(data, match_event_handler=on_match)
+        held = [_holding(data, ends, words.get(slot, ())) for slot in database.slots]
+        if index is not None:
+            found = [{index[k] for k in f} if f else f for f in found]
+            held = [{index[k] for k in h} if h else h for h in held]
         self.found = dict(zip(database.literals, found, strict=True))
-        for slot in database.slots:
-            held = _holding(data, ends, words.get(slot, ()))
-            self.found[(TOKENS[slot], True)] = self.found[(TOKENS[slot], False)] = held
+        for slot, records_held in zip(database.slots, held, strict=True):
+            self.found[(TOKENS[slot], True)] = self.found[(TOKENS[slot], False)] = records_held
         self.cache: dict[Screen, set[int]] = {}
 
     def stale(self, records: list[Any]) -> bool:
@@ -324,7 +331,7 @@ def _holding(data: bytes, ends: list[int], words: tuple[str, ...]) -> set[int]:
     def on_match(word: int, start: int, end: int, flags: int, context: object) -> None:
         held.add(where(ends, end))
 
-    if words:
+    if words and data:
         _words_database(words).scan(data, match_event_handler=on_match)
     return held
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import regex
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from engine.core.errors import ProofgateError
@@ -156,10 +156,16 @@ def texts() -> st.SearchStrategy[str]:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(patterns(), st.sampled_from(["", "i", "m", "s", "im"]), st.lists(texts(), max_size=6))
-def test_no_condition_no_match(source: str, flags: str, values: list[str]) -> None:
+@given(
+    patterns(),
+    st.sampled_from(["", "i", "m", "s", "im"]),
+    st.lists(st.one_of(texts(), st.none()), max_size=6),
+)
+@example("kvm", "i", [None, "a kvm", None, "sab", "KVM"])
+def test_no_condition_no_match(source: str, flags: str, values: list[str | None]) -> None:
     """Where the ``regex`` package finds a match, the condition holds, and the
-    hyperscan search keeps the record (values joined as the engine joins them)."""
+    hyperscan search keeps the record (values joined as the engine joins them;
+    a record without the field, None, is not searched and never kept)."""
     try:
         compiled = compile_regex(source, flags)
     except RegexError:
@@ -167,18 +173,19 @@ def test_no_condition_no_match(source: str, flags: str, values: list[str]) -> No
         return
     found = condition(source, flags)
     caseless = "i" in flags
-    matching = {i for i, value in enumerate(values) if compiled.finditer(value)}
+    strings = {i: value for i, value in enumerate(values) if value is not None}
+    matching = {i for i, value in strings.items() if compiled.finditer(value)}
     for i in matching:
-        assert satisfied(found, values[i], caseless), (source, flags, values[i], found)
+        assert satisfied(found, strings[i], caseless), (source, flags, strings[i], found)
     if HYPERSCAN and found is not None:
         screen = Screen(("text",), caseless, found)
         database = Database.build([screen])
         assert database is not None
-        records: list[Any] = [{"text": value} for value in values]
+        records: list[Any] = [{} if value is None else {"text": value} for value in values]
         kept = Search(database, records, ("text",)).maybe(screen)
         assert matching <= kept, (source, flags, values, found)
-        reference = {i for i, value in enumerate(values) if satisfied(found, value, caseless)}
-        assert reference <= kept
+        reference = {i for i, value in strings.items() if satisfied(found, value, caseless)}
+        assert reference <= kept <= set(strings)
 
 
 # --- the compiled prefilter ---------------------------------------------------------------
