@@ -135,7 +135,8 @@ def unmark(text: str, mdx: bool = False) -> Unmarked | None:
     """``text`` with its admonition markers (and an MDX file's component tags and
     ESM lines) blanked, or None when it has none."""
     markers = (":::", "!!!", "???", "```{", "~~~{")
-    if not mdx and not any(marker in text for marker in markers) and not _MYST_TARGET.search(text):
+    targets = ")=" in text and _MYST_TARGET.search(text)  # the regex only where it may match
+    if not mdx and not any(marker in text for marker in markers) and not targets:
         return None
     # lines as the Markdown parser counts them: a lone CR ends a line too (a CRLF
     # line keeps its CR, see `_blank`)
