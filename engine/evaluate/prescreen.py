@@ -261,8 +261,8 @@ class Search:
     needs (literals are ASCII), so a literal occurs in the bytes wherever a
     pattern's match holds it in the value. Each match end is mapped to the value
     holding its last character; a literal found across a join only keeps a
-    record it need not. A value that is not a string searches as empty: a regex
-    test on it has no match either.
+    record it need not. A value that is not a string is not searched (its record
+    is never kept): a regex test on it has no match either.
     """
 
     def __init__(

@@ -111,7 +111,7 @@ def _kept_by(model: InputModel, records: list[Any], mark: str) -> dict[str, list
         for record in records:
             marked = record.get(KEPT) if isinstance(record, dict) else None
             if marked is None or marked[0] != mark:
-                found = kept[id(records)] = (records, None)
+                kept[id(records)] = (records, None)
                 return None
             for key in marked[1]:
                 by_clause.setdefault(key, []).append(record)
