@@ -56,7 +56,7 @@ def memo_keys(atom: Atom) -> tuple[str, str]:
 
 
 def _memo_keys(atom: Atom) -> tuple[str, str]:
-    key = f"{atom.regex.flags}:{'.'.join(atom.path)}:{atom.regex.source}"
+    key = repr((atom.regex.flags, atom.path, atom.regex.source))  # one string per triple
     return key, "?" + key
 
 

@@ -476,8 +476,20 @@ def _display(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_display(v) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return json.dumps(_public(value), ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def _public(value: Any) -> Any:
+    """A record as a message shows it: without the private fields the engine keeps
+    on it (``_map``, the regex results, the run's marks), at any depth."""
+    if isinstance(value, dict):
+        return {
+            k: _public(v) for k, v in value.items() if not (isinstance(k, str) and k[:1] == "_")
+        }
+    if isinstance(value, list):
+        return [_public(v) for v in value]
+    return value
 
 
 def make_finding(

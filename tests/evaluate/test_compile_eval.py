@@ -245,3 +245,42 @@ def test_fix_hints_take_placeholders_too() -> None:
     program = check_program([parse(source, "f.policy")])
     (finding,) = evaluate(program, compile_program(program), MODEL)
     assert finding.fix == "Prove kvm before gpu."
+
+
+def _evaluated(source: str, model: InputModel) -> list[Any]:
+    program = check_program([parse(source, "t.policy")], {"t.policy": source})
+    return evaluate(program, compile_program(program), model)
+
+
+def test_regex_results_of_one_record_stay_apart() -> None:
+    """Two tests whose field paths and patterns read alike once joined (a map key
+    holding a colon or a dot) keep their own results on the record."""
+    source = (
+        'policy t { rationale "r" fix "f"\n'
+        '  deny one for st in steps where st.with["x:y"] matches /z/ message "one"\n'
+        '  deny two for st in steps where st.with.x matches /y:z/ message "two"\n'
+        '  deny three for s in sentences where s.front_matter["a.b"] matches /q/ message "three"\n'
+        '  deny four for s in sentences where s.front_matter.a.b matches /q/ message "four" }\n'
+    )
+    front_matter = {"a.b": "q", "a": {"b": "stable"}}
+    model = InputModel(
+        collections={
+            "steps": [step(3, **{"with": {"x:y": "zzz", "x": "nothing"}})],
+            "sentences": [{**sentence(1, "Intro."), "front_matter": front_matter}],
+        },
+        ledger={},
+    )
+    assert sorted(f.message for f in _evaluated(source, model)) == ["one", "three"]
+
+
+def test_a_record_in_a_message_shows_no_private_field() -> None:
+    """The fields the engine keeps on a record (its source map, regex results, the
+    run's marks) are not the user's: a message naming the record leaves them out."""
+    source = (
+        'policy t { rationale "r" fix "f"\n'
+        '  deny whole for s in sentences where s.text matches /GitLab/ message "{s}" }\n'
+    )
+    record = {**sentence(2, "GitLab support was retired."), "_map": [[0, 2, 1]]}
+    (finding,) = _evaluated(source, InputModel(collections={"sentences": [record]}, ledger={}))
+    assert '"_' not in finding.message
+    assert '"text": "GitLab support was retired."' in finding.message
