@@ -485,7 +485,9 @@ def _public(value: Any) -> Any:
     on it (``_map``, the regex results, the run's marks), at any depth."""
     if isinstance(value, dict):
         return {
-            k: _public(v) for k, v in value.items() if not (isinstance(k, str) and k[:1] == "_")
+            k: _public(v)
+            for k, v in value.items()
+            if not (isinstance(k, str) and k.startswith("_"))
         }
     if isinstance(value, list):
         return [_public(v) for v in value]
